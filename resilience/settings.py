@@ -1,0 +1,80 @@
+"""The one settings object, read from the environment (prefix ``RESILIENCE_``).
+
+Shared by the gateway, the CLI, the DAG task code and the tests; validated at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline; the README's settings table documents each field."""
+
+    model_config = SettingsConfigDict(env_prefix="RESILIENCE_", env_file=None, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated"
+    )
+    kafka_port: int = Field(9092, description="Port the local broker listens on (0 = a free one)")
+    report_topic: str = Field("resilience.reports.v1", description="Topic of report events")
+    dead_letter_topic: str = Field("resilience.reports.dlq", description="Dead-letter topic")
+    topic_partitions: int = Field(3, ge=1, description="Partitions of the project's topics")
+    topic_replication_factor: int = Field(1, ge=1, description="Replication factor of topics")
+    ingest_group: str = Field("resilience-ingest", description="Consumer group of the ingest DAG")
+    ingest_batch_size: int = Field(500, ge=1, le=10_000, description="Events per ingest batch")
+    ingest_max_batches: int = Field(
+        200, ge=1, description="Batches one ingest run drains at most before it yields"
+    )
+
+    # Local state
+    run_dir: Path = Field(PROJECT_ROOT / ".run", description="PIDs, logs and data of the stack")
+    kafka_lib_dir: Path = Field(
+        PROJECT_ROOT / ".cache" / "kafka-libs", description="Kafka jars fetched by Maven"
+    )
+    warehouse_path: Path = Field(
+        PROJECT_ROOT / ".run" / "warehouse" / "resilience.duckdb",
+        description="The DuckDB warehouse the pipeline writes",
+    )
+    analyst_path: Path = Field(
+        PROJECT_ROOT / ".run" / "warehouse" / "analyst.duckdb",
+        description="Read-only analyst copy, replaced atomically after each load",
+    )
+    airflow_home: Path = Field(PROJECT_ROOT / ".run" / "airflow", description="AIRFLOW_HOME")
+
+    # Gateway
+    gateway_host: str = Field("127.0.0.1", description="Gateway bind address")
+    gateway_port: int = Field(8000, description="Gateway port")
+    gateway_url: str = Field("http://127.0.0.1:8000", description="Gateway URL the CLI talks to")
+    gateway_db: Path = Field(
+        PROJECT_ROOT / ".run" / "gateway" / "gateway.sqlite3",
+        description="Gateway state: token hashes and receipts",
+    )
+    gateway_max_body_bytes: int = Field(2_000_000, description="Largest report body accepted")
+    gateway_broker_timeout_s: float = Field(
+        5.0, gt=0, description="How long the gateway waits for the broker before 503"
+    )
+    gateway_max_in_flight: int = Field(64, ge=1, description="Requests held at once before 503")
+    token: SecretStr | None = Field(None, description="Bearer token the CLI submits with")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return ",".join(part.strip() for part in value.split(",") if part.strip())
+
+    @property
+    def bootstrap_list(self) -> list[str]:
+        return self.kafka_bootstrap_servers.split(",")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings(...)`` instead."""
+    return Settings()
