@@ -1,0 +1,63 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv is installed with pip when missing; `python3 -m uv` then works without PATH changes.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --locked --no-progress
+
+.PHONY: help uv setup test-deps demo test lint unit integration up down status bench clean
+
+help:
+	@echo "make demo   set up, then run the whole flow live for 32 allies (starts and stops the stack)"
+	@echo "make test   set up, lint, then the whole suite against real Kafka, DuckDB and Airflow"
+	@echo "make up | down | status   keep the local stack running / stop it / show it"
+	@echo "make bench  every benchmark, one table of ratios"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| { echo "installing uv"; python3 -m pip install --quiet --disable-pip-version-check uv; }
+
+setup: uv
+	$(UV) sync --locked --no-progress
+	$(RUN) resilience kafka fetch
+
+# Headless Chromium renders the HTML report in its test (Debian's package).
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the HTML report test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "could not install chromium: the HTML report test will fail and say so"; }
+
+lint: setup
+	$(RUN) ruff check .
+
+demo: setup
+	$(RUN) resilience demo
+
+test: setup test-deps
+	$(RUN) ruff check .
+	@status=0; $(RUN) pytest || status=$$?; \
+		$(RUN) resilience stack down >/dev/null 2>&1 || true; \
+		exit $$status
+
+unit: setup
+	$(RUN) pytest -m unit
+
+integration: setup
+	$(RUN) pytest -m "integration or e2e"
+
+up: setup
+	$(RUN) resilience stack up
+
+down:
+	$(RUN) resilience stack down
+
+status:
+	$(RUN) resilience stack status
+
+bench: setup
+	$(RUN) python benchmarks/run_all.py
+
+clean: down
+	rm -rf .run
