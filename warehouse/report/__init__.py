@@ -1,0 +1,1 @@
+"""The self-contained HTML alliance report (inline SVG charts) built from the marts."""
