@@ -48,6 +48,7 @@ class Settings(BaseSettings):
         description="Read-only analyst copy, replaced atomically after each load",
     )
     airflow_home: Path = Field(PROJECT_ROOT / ".run" / "airflow", description="AIRFLOW_HOME")
+    airflow_api_port: int = Field(8080, description="Port of the local Airflow api-server (UI)")
 
     # Gateway
     gateway_host: str = Field("127.0.0.1", description="Gateway bind address")

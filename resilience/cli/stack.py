@@ -1,7 +1,202 @@
-"""`resilience` commands: stack."""
+"""`resilience stack up|down|status`, `resilience status` (operations view) and
+`resilience demo` (the whole flow live; what `make demo` runs)."""
 
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from resilience.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
+stack_app = typer.Typer(no_args_is_help=True, help="The local stack: Kafka, Airflow, gateway.")
+app.add_typer(stack_app, name="stack")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _stack_errors() -> tuple[type[Exception], ...]:
+    from resilience.stack.kafka_broker import BrokerError
+    from resilience.stack.prereqs import PrerequisiteMissing
+    from resilience.stack.processes import ProcessError
+    from resilience.stack.topics import TopicError
+    from warehouse.errors import WarehouseError
+
+    return (BrokerError, PrerequisiteMissing, ProcessError, TopicError, WarehouseError)
+
+
+def _status_table(settings) -> Table:
+    from resilience.stack import stack
+
+    table = Table(title=f"Local stack ({settings.run_dir})")
+    for column in ("component", "pid", "healthy", "log"):
+        table.add_column(column)
+    for row in stack.status(settings):
+        healthy = "[green]yes[/green]" if row.healthy else "[red]no[/red]"
+        table.add_row(row.component, str(row.pid or "-"), healthy, str(row.log_file))
+    return table
+
+
+def login_lines(settings, airflow_url: str) -> list[str]:
+    """Where to look: UI, login, gateway docs, warehouse paths."""
+    from resilience.stack import airflow_stack, gateway_proc
+
+    password_file = airflow_stack.password_file(settings.airflow_home)
+    return [
+        f"Airflow UI      {airflow_url}  (user {airflow_stack.ADMIN_USER}, "
+        f"password in {password_file})",
+        f"Gateway API     {gateway_proc.url(settings)}/docs",
+        f"Warehouse       {settings.warehouse_path}",
+        f"Analyst copy    {settings.analyst_path}",
+    ]
+
+
+@stack_app.command("up")
+def stack_up(
+    airflow_port: int = typer.Option(
+        None, help="Port of the Airflow api-server (default: the last one used, else 8080)"
+    ),
+) -> None:
+    """Start Kafka, the topics, the warehouse, Airflow and the gateway; a no-op when running."""
+    from resilience.stack import stack
+
+    settings = get_settings()
+    try:
+        with console.status("starting the stack") as spinner:
+            info = stack.up(
+                settings,
+                airflow_port=airflow_port,
+                progress=lambda message: spinner.update(f"starting: {message}"),
+            )
+    except _stack_errors() as exc:
+        raise _fail(str(exc)) from None
+    console.print(_status_table(info.settings))
+    for line in login_lines(info.settings, info.airflow_url):
+        console.print(line, highlight=False)
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop gateway, Airflow and Kafka (reverse order), each by its PID."""
+    from resilience.stack import stack
+
+    settings = get_settings()
+    with console.status("stopping the stack"):
+        stopped = stack.down(settings)
+    for component, pid in stopped.items():
+        state = f"stopped pid {pid}" if pid else "was not running"
+        console.print(f"{component:24} {state}", highlight=False)
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Each component: PID, healthy or not, log file. Exit 1 if any is down."""
+    from resilience.stack import stack
+
+    settings = get_settings()
+    console.print(_status_table(settings))
+    if not all(row.healthy for row in stack.status(settings)):
+        raise typer.Exit(code=1)
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
+
+
+@app.command("status")
+def ops_status_command() -> None:
+    """For data engineers: consumer lag, last DAG runs, dead letters, quarantine, freshness."""
+    from resilience.stack import ops_status, stack
+
+    settings = stack.effective_settings(get_settings())
+    with console.status("collecting status"):
+        found = ops_status.collect(settings, stack.airflow_url(settings))
+
+    lag = Table(title=f"Consumer lag of group {settings.ingest_group}")
+    for column in ("topic", "partition", "end offset", "committed", "lag"):
+        lag.add_column(column)
+    for p in found.lag:
+        lag.add_row(p.topic, str(p.partition), str(p.end), str(p.committed or "-"), str(p.lag))
+    console.print(lag)
+    if found.dead_letters is not None:
+        console.print(
+            f"dead-lettered events on {settings.dead_letter_topic}: {found.dead_letters}",
+            highlight=False,
+        )
+
+    runs = Table(title="Last DAG runs")
+    for column in ("dag", "run", "state", "run after", "ended"):
+        runs.add_column(column)
+    for r in found.dag_runs:
+        runs.add_row(
+            r.dag_id, r.run_id or "never ran", r.state or "-", r.run_after or "-", r.end_date or "-"
+        )
+    console.print(runs)
+
+    if found.verdicts:
+        verdicts = Table(title=f"Verdicts, cycle {found.verdicts[0]['cycle']} (analyst copy)")
+        for column in ("status", "submissions", "BLOCKER", "ERROR", "WARNING", "INFO"):
+            verdicts.add_column(column)
+        for v in found.verdicts:
+            verdicts.add_row(
+                v["status"],
+                *(
+                    str(v[k])
+                    for k in ("submissions", "n_blocker", "n_error", "n_warning", "n_info")
+                ),
+            )
+        console.print(verdicts)
+    if found.quarantine:
+        quarantine = Table(title="Quarantined rows, same cycle")
+        for column in ("source", "severity", "rows"):
+            quarantine.add_column(column)
+        for q in found.quarantine:
+            quarantine.add_row(q["source"], q["severity"], str(q["rows"]))
+        console.print(quarantine)
+
+    fresh = Table(title="Freshness")
+    for column in ("database", "file modified", "latest verdict", "note"):
+        fresh.add_column(column, no_wrap=column != "note")
+    for f in found.freshness:
+        fresh.add_row(f.label, _when(f.modified), _when(f.latest_judged_at), f.note)
+    console.print(fresh)
+    for f in found.freshness:
+        console.print(f"{f.label}: {f.path}", highlight=False)
+    for problem in found.problems:
+        err.print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
+
+
+@app.command("demo")
+def demo_command(
+    keep_running: bool = typer.Option(
+        False, "--keep-running", help="Leave the stack running afterwards (stop: stack down)"
+    ),
+    timeout: float = typer.Option(300, help="Seconds to wait for every verdict"),
+    airflow_port: int = typer.Option(
+        None, help="Port of the Airflow api-server (default: the last one used, else 8080)"
+    ),
+) -> None:
+    """The whole flow live: 32 allies' reports -> gateway -> Kafka -> Airflow + GX -> DuckDB.
+
+    Prints receipts, verdicts and the alliance summary, then stops the stack. Safe to rerun:
+    each run submits above every ally's highest version so far.
+    """
+    from resilience import demo
+
+    try:
+        demo.run(
+            get_settings(),
+            console,
+            keep_running=keep_running,
+            airflow_port=airflow_port,
+            timeout_s=timeout,
+        )
+    except (demo.DemoError, *_stack_errors()) as exc:
+        raise _fail(str(exc)) from None
