@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN_USER = "admin"
-DEFAULT_API_PORT = 8080
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 HEALTH_PATH = "/api/v2/monitor/health"
 # /api/v2/monitor/health reports these components by heartbeat (the api-server by answering).
@@ -54,8 +53,7 @@ def process_name(component: str) -> str:
 
 
 def api_port(settings: Settings) -> int:
-    """The api-server port: ``settings.airflow_api_port`` once it exists, else 8080."""
-    return int(getattr(settings, "airflow_api_port", DEFAULT_API_PORT))
+    return settings.airflow_api_port
 
 
 def password_file(airflow_home: Path) -> Path:
