@@ -1,7 +1,208 @@
-"""`resilience` commands: warehouse."""
+"""`resilience sql` (read-only queries on the analyst copy) and `resilience warehouse ...`
+(migrate, publish, export, dictionary). Heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
+warehouse_app = typer.Typer(no_args_is_help=True, help="The DuckDB warehouse and its marts.")
+app.add_typer(warehouse_app, name="warehouse")
+
+
+def _out() -> Console:
+    """Built per call so the terminal size (and tests' COLUMNS) is read at print time."""
+    return Console()
+
+
+def _err() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """Print a WarehouseError as message + hint, exit code 2, no traceback."""
+    message = getattr(exc, "message", str(exc))
+    hint = getattr(exc, "hint", None)
+    _err().print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    if hint:
+        _err().print(f"[yellow]hint:[/] {hint}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command("sql")
+def sql_command(
+    query: str = typer.Argument(None, help="SQL to run; omit for an interactive prompt."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, csv or parquet."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the result here (parquet needs it)."),
+    schema: bool = typer.Option(False, "--schema", help="List tables and views with comments."),
+    db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
+) -> None:
+    """Query the analyst copy of the warehouse, read-only."""
+    from resilience.settings import get_settings
+    from warehouse.errors import WarehouseError
+    from warehouse.query import open_analyst, run_query, schema_listing
+
+    path = db or get_settings().analyst_path
+    try:
+        con = open_analyst(path)
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    try:
+        if schema:
+            table = Table("name", "kind", "comment", title=f"{path}")
+            for name, kind, comment in schema_listing(con):
+                table.add_row(name, kind, comment)
+            _out().print(table)
+            return
+        if query is None:
+            _interactive(con)
+            return
+        try:
+            relation = run_query(con, query)
+            _emit(relation, fmt, out)
+        except WarehouseError as exc:
+            raise _fail(exc) from None
+    finally:
+        con.close()
+
+
+def _interactive(con) -> None:
+    from warehouse.errors import WarehouseError
+    from warehouse.query import run_query
+
+    _err().print("read-only SQL on the analyst copy; end a query with ';', quit with .exit")
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("sql> " if not buffer else "...> ")
+        except EOFError:
+            break
+        if not buffer and line.strip() in (".exit", ".quit", "exit", "quit"):
+            break
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        text, buffer = "\n".join(buffer), []
+        try:
+            _emit(run_query(con, text), Format.table, None)
+        except WarehouseError as exc:
+            _err().print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                _err().print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+
+
+def _emit(relation, fmt: Format, out: Path | None) -> None:
+    from warehouse.errors import WarehouseError
+
+    if relation is None:
+        _err().print("ok (no rows returned)")
+        return
+    if fmt is Format.parquet:
+        if out is None:
+            raise WarehouseError("--format parquet needs --out FILE")
+        relation.write_parquet(str(out))
+        _err().print(f"wrote {out}")
+        return
+    if fmt is Format.csv:
+        frame = relation.df()
+        if out is None:
+            frame.to_csv(sys.stdout, index=False)
+        else:
+            frame.to_csv(out, index=False)
+            _err().print(f"wrote {out}")
+        return
+    columns = relation.columns
+    rows = relation.fetchall()
+    if out is not None:
+        raise WarehouseError("--out needs --format csv or parquet")
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    _out().print(table)
+    _err().print(f"{len(rows)} row(s)")
+
+
+@warehouse_app.command("migrate")
+def migrate_command(
+    db: Path = typer.Option(None, "--db", help="Warehouse file (default: settings)."),
+) -> None:
+    """Create or update the warehouse schema and load the reference data."""
+    from resilience.settings import get_settings
+    from warehouse.db import connect
+    from warehouse.errors import WarehouseError
+    from warehouse.migrate import prepare
+
+    path = db or get_settings().warehouse_path
+    try:
+        con = connect(path)
+        try:
+            applied = prepare(con)
+        finally:
+            con.close()
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    _out().print(f"{path}: applied {', '.join(applied) if applied else 'nothing (up to date)'}")
+
+
+@warehouse_app.command("publish")
+def publish_command(
+    db: Path = typer.Option(None, "--db", help="Warehouse file (default: settings)."),
+    analyst: Path = typer.Option(None, "--analyst", help="Analyst copy (default: settings)."),
+) -> None:
+    """Copy the warehouse atomically to the analyst copy."""
+    from resilience.settings import get_settings
+    from warehouse.analyst import publish_analyst_copy
+    from warehouse.errors import WarehouseError
+
+    settings = get_settings()
+    try:
+        path = publish_analyst_copy(db or settings.warehouse_path, analyst or settings.analyst_path)
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    _out().print(f"published {path}")
+
+
+@warehouse_app.command("export")
+def export_command(
+    out: Path = typer.Argument(..., help="Folder to write <mart>/cycle=<cycle>/ Parquet into."),
+    db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
+) -> None:
+    """Export every mart as Parquet, partitioned by cycle."""
+    from resilience.settings import get_settings
+    from warehouse.errors import WarehouseError
+    from warehouse.export import export_marts
+    from warehouse.query import open_analyst
+
+    try:
+        con = open_analyst(db or get_settings().analyst_path)
+        try:
+            counts = export_marts(con, out)
+        finally:
+            con.close()
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    for table, rows in counts.items():
+        _out().print(f"{table}: {rows} rows")
+
+
+@warehouse_app.command("dictionary")
+def dictionary_command(
+    out: Path = typer.Option(None, "--out", help="Target (default docs/data-dictionary.md)."),
+) -> None:
+    """Regenerate the data dictionary from the table and column comments."""
+    from warehouse.dictionary import DICTIONARY_PATH, write_dictionary
+
+    path = write_dictionary(out or DICTIONARY_PATH)
+    _out().print(f"wrote {path}")

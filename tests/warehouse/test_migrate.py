@@ -1,0 +1,109 @@
+"""Migrations: applied once, in order, recorded; an edited applied file is refused; every
+table and column carries a comment."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from warehouse.db import connect
+from warehouse.errors import WarehouseError
+from warehouse.migrate import MIGRATIONS_DIR, migrate
+
+pytestmark = pytest.mark.integration
+
+EXPECTED_TABLES = {
+    "raw_event",
+    "report",
+    "goal",
+    "indicator",
+    "measure",
+    "milestone",
+    "infrastructure",
+    "risk",
+    "verdict",
+    "finding",
+    "quarantine",
+    "validation_run",
+    "ally",
+    "domain",
+    "sector",
+    "threat",
+    "cycle",
+    "schema_migrations",
+}
+
+
+def test_migrate_applies_each_file_once_and_records_it(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    first = migrate(con)
+    second = migrate(con)
+    ledger = con.execute("select version, name from schema_migrations order by version").fetchall()
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    con.close()
+
+    assert first == [
+        "001_audit.sql",
+        "002_reference.sql",
+        "003_accepted.sql",
+        "004_current_views.sql",
+    ]
+    assert second == []
+    assert ledger == [(1, "audit"), (2, "reference"), (3, "accepted"), (4, "current_views")]
+    assert tables == EXPECTED_TABLES
+
+
+def test_edited_applied_migration_is_refused_by_name(tmp_path):
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, migrations)
+    con = connect(tmp_path / "w.duckdb")
+    migrate(con, migrations)
+    with (migrations / "002_reference.sql").open("a") as f:
+        f.write("\n-- edited later\n")
+
+    with pytest.raises(WarehouseError, match="002_reference.sql was changed"):
+        migrate(con, migrations)
+    con.close()
+
+
+def test_failed_migration_names_the_file_and_leaves_nothing_half_applied(tmp_path):
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, migrations)
+    (migrations / "005_broken.sql").write_text("create table ok_part (a int);\ncreate tabel x;\n")
+    con = connect(tmp_path / "w.duckdb")
+
+    with pytest.raises(WarehouseError, match="migration 005_broken.sql failed"):
+        migrate(con, migrations)
+    versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
+    leftovers = con.execute("select count(*) from duckdb_tables() where table_name = 'ok_part'")
+    assert versions == [1, 2, 3, 4]
+    assert leftovers.fetchone()[0] == 0
+    con.close()
+
+
+def test_every_table_view_and_column_has_a_comment(warehouse_con):
+    missing_tables = warehouse_con.execute(
+        "select table_name from duckdb_tables() where comment is null "
+        "union all select view_name from duckdb_views() where not internal and comment is null"
+    ).fetchall()
+    missing_columns = warehouse_con.execute(
+        "select c.table_name, c.column_name from duckdb_columns() as c "
+        "join duckdb_tables() as t on t.table_name = c.table_name where c.comment is null"
+    ).fetchall()
+    assert missing_tables == []
+    assert missing_columns == []
+
+
+def test_column_types_follow_the_design(warehouse_con):
+    types = dict(
+        warehouse_con.execute(
+            "select table_name || '.' || column_name, data_type from duckdb_columns() "
+            "where table_name in ('report', 'goal', 'measure', 'milestone')"
+        ).fetchall()
+    )
+    assert types["report.submitted_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["report.plan_adopted_on"] == "DATE"
+    assert types["goal.target_date"] == "DATE"
+    assert types["milestone.due_date"] == "DATE"
+    assert types["measure.goal_ids"] == "VARCHAR[]"

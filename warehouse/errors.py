@@ -1,0 +1,15 @@
+"""The one exception the warehouse raises for anything a user can fix."""
+
+from __future__ import annotations
+
+
+class WarehouseError(Exception):
+    """A warehouse problem with a clear message and, when there is one, a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
