@@ -1,7 +1,143 @@
-"""`resilience` commands: contract."""
+"""`resilience` commands: generate, validate (the report contract, locally).
+
+Heavy imports (GX) stay inside the commands so `resilience --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SEVERITY_STYLE = {"BLOCKER": "bold red", "ERROR": "red", "WARNING": "yellow", "INFO": "dim"}
+STATUS_STYLE = {"accepted": "green", "accepted_with_warnings": "yellow", "rejected": "bold red"}
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if not text or text.strip().lower() == "all":
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()] or None
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory the report files go to")],
+    countries: Annotated[
+        str, typer.Option(help="Comma-separated ISO3 codes, or 'all' (the allies of each cycle)")
+    ] = "all",
+    cycles: Annotated[str, typer.Option(help="Comma-separated cycles, e.g. 2025-H2,2026-H1")] = (
+        "2026-H1"
+    ),
+    seed: Annotated[int, typer.Option(help="Same seed, same reports")] = 0,
+    defect_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of reports with planted defects")
+    ] = 0.1,
+) -> None:
+    """Write realistic synthetic reports (one JSON file each) plus planted.json, which
+    lists every planted defect by file, rule code and location."""
+    from schemas import reference
+    from schemas.generator import generate_reports
+
+    wanted_countries = _codes(countries)
+    wanted_cycles = _codes(cycles) or ["2026-H1"]
+    unknown = [c for c in wanted_countries or [] if c not in reference.allies()]
+    if unknown:
+        err.print(f"[red]unknown countries:[/] {', '.join(unknown)} (use ISO3 codes, e.g. BEL)")
+        raise typer.Exit(2)
+    for cycle in wanted_cycles:
+        try:
+            reference.cycle_bounds(cycle)
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planted: dict[str, list[dict]] = {}
+    n = 0
+    for generated in generate_reports(
+        wanted_countries, wanted_cycles, seed=seed, defect_rate=defect_rate
+    ):
+        report = generated.report
+        name = f"{report['country']}_{report['cycle']}_v{report['version']}.json"
+        (out_dir / name).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        planted[name] = [
+            {"rule_code": d.rule_code, "location": d.location} for d in generated.planted
+        ]
+        n += 1
+    (out_dir / "planted.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
+    with_defects = sum(1 for defects in planted.values() if defects)
+    out.print(
+        f"wrote {n} reports to {out_dir} ({with_defects} with planted defects, see planted.json)"
+    )
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
+) -> None:
+    """Check report files locally: the contract's structure, then the content rules (the GX
+    suites the pipeline runs). Exit code 1 when a file is broken or a report rejected."""
+    from schemas.contract import ContractViolation, check_report, parse_json
+
+    documents: dict[str, dict] = {}
+    failed = False
+    for path in files:
+        try:
+            doc = parse_json(path.read_bytes())
+            issues = check_report(doc)
+        except OSError as exc:
+            doc, issues = None, [f"cannot read: {exc.strerror or exc}"]
+        except ContractViolation as violation:
+            doc, issues = None, violation.issues
+        if issues:
+            failed = True
+            out.print(f"[bold red]{path}: not a valid v1 report[/] ({len(issues)} issues)")
+            for issue in issues:
+                out.print(f"  {issue}")
+            continue
+        documents[str(path)] = doc
+    if not documents:
+        raise typer.Exit(1)
+
+    from schemas.validation import validate_batch
+
+    try:
+        result = validate_batch(list(documents.values()))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    for path, doc in documents.items():
+        judged = result[doc["submission_id"]]
+        style = STATUS_STYLE[judged.status]
+        out.print(
+            f"{path}: [{style}]{judged.status}[/]  {doc['country']} {doc['cycle']} "
+            f"v{doc['version']}"
+        )
+        failed = failed or judged.status == "rejected"
+        if not judged.findings:
+            continue
+        table = Table(title_justify="left")
+        for column in ("severity", "rule", "location", "value", "message"):
+            table.add_column(column, overflow="fold")
+        for f in judged.findings:
+            severity = f.severity.value
+            table.add_row(
+                f"[{SEVERITY_STYLE[severity]}]{severity}[/]",
+                f.rule_code,
+                f.location or "(report)",
+                f.value,
+                f.message,
+            )
+        out.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    out.print(f"{len(documents)} reports validated in {result.duration_s:.2f}s: {counts}")
+    if failed:
+        raise typer.Exit(1)
