@@ -1,7 +1,251 @@
-"""`resilience` commands: submit."""
+"""`resilience` commands: submit, reports, token, gateway.
+
+Heavy imports stay inside the commands so `resilience --help` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
+token_app = typer.Typer(no_args_is_help=True, help="Issue, revoke and list gateway tokens.")
+gateway_app = typer.Typer(no_args_is_help=True, help="The submission gateway (HTTP).")
+app.add_typer(token_app, name="token")
+app.add_typer(gateway_app, name="gateway")
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """Built per command (not at import) so it sees the caller's terminal and COLUMNS."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+SEVERITY_STYLE = {"BLOCKER": "bold red", "ERROR": "red", "WARNING": "yellow", "INFO": "dim"}
+STATUS_STYLE = {
+    "accepted": "green",
+    "accepted_with_warnings": "yellow",
+    "rejected": "bold red",
+    "received": "cyan",
+}
+
+
+def _client(settings):
+    from producers.client import GatewayClient
+
+    if settings.token is None or not settings.token.get_secret_value().strip():
+        _console(stderr=True).print(
+            "[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)"
+        )
+        raise typer.Exit(2)
+    return GatewayClient(settings.gateway_url, settings.token.get_secret_value().strip())
+
+
+def _check_locally(path: Path, max_bytes: int) -> tuple[bytes | None, list[str]]:
+    """The file's bytes when it is a structurally valid report, else the problems."""
+    from schemas.contract import ContractViolation, check_report, parse_json
+
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        return None, [f"cannot read: {exc.strerror or exc}"]
+    try:
+        issues = check_report(parse_json(body, max_bytes=max_bytes))
+    except ContractViolation as violation:
+        issues = violation.issues
+    return (None, [str(i) for i in issues]) if issues else (body, [])
+
+
+def _findings_table(report: dict) -> Table:
+    table = Table(title=f"{report['submission_id']} findings", title_justify="left")
+    for column in ("severity", "rule", "location", "message"):
+        table.add_column(column, overflow="fold")
+    for f in report.get("findings", []):
+        style = SEVERITY_STYLE.get(f["severity"], "")
+        table.add_row(
+            f"[{style}]{f['severity']}[/]", f["rule_code"], f.get("location") or "", f["message"]
+        )
+    return table
+
+
+def _status(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, '')}]{status}[/]"
+
+
+@app.command()
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
+    wait: Annotated[bool, typer.Option("--wait", help="Poll until each report is judged")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds --wait waits per report")] = 300.0,
+) -> None:
+    """Check each report against the contract locally, post the valid ones, print receipts.
+
+    Exit code 1 when any file was invalid or refused (or, with --wait, rejected).
+    """
+    from rich.progress import Progress
+
+    from producers.client import GatewayError
+    from resilience.settings import get_settings
+
+    settings = get_settings()
+    failed = 0
+    received: list[dict] = []
+    with _client(settings) as client, Progress(console=_console(stderr=True), transient=True,
+                                               disable=len(files) < 3) as progress:  # fmt: skip
+        task = progress.add_task("submitting", total=len(files))
+        for path in files:
+            body, problems = _check_locally(path, settings.gateway_max_body_bytes)
+            if body is None:
+                failed += 1
+                progress.console.print(f"[red]{path}: not posted, {len(problems)} problem(s)[/]")
+                for problem in problems:
+                    progress.console.print(f"  {problem}")
+            else:
+                try:
+                    receipt, replay = client.submit(body)
+                except GatewayError as exc:
+                    failed += 1
+                    progress.console.print(f"[red]{path}: refused[/] {exc.describe()}")
+                else:
+                    received.append(receipt)
+                    _console().print(
+                        f"{path}: {'already received' if replay else 'received'} "
+                        f"{receipt['submission_id']} {receipt['country']} {receipt['cycle']} "
+                        f"v{receipt['version']} -> {receipt['topic']}[{receipt['partition']}]"
+                        f"@{receipt['offset']} sha256 {receipt['sha256'][:12]}"
+                    )
+            progress.advance(task)
+        if wait:
+            for receipt in received:
+                try:
+                    report = client.wait(receipt["submission_id"], timeout_s=timeout)
+                except GatewayError as exc:
+                    failed += 1
+                    _console(stderr=True).print(
+                        f"[red]{receipt['submission_id']}:[/] {exc.describe()}"
+                    )
+                    continue
+                counts = ", ".join(f"{n} {s}" for s, n in report.get("counts", {}).items() if n)
+                _console().print(
+                    f"{report['submission_id']}: {_status(report['status'])}"
+                    + (f" ({counts})" if counts else "")
+                )
+                if report["status"] == "received":
+                    _console().print(
+                        f"  no verdict within {timeout:.0f}s; check later with `resilience reports`"
+                    )
+                if report["status"] == "rejected":
+                    failed += 1
+                if report.get("findings"):
+                    _console().print(_findings_table(report))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reports(
+    cycle: Annotated[str | None, typer.Option(help="Only this cycle, e.g. 2026-H1")] = None,
+    country: Annotated[str | None, typer.Option(help="Analyst/admin: only this country")] = None,
+) -> None:
+    """List your submissions with their status (analyst/admin tokens: every country)."""
+    from producers.client import GatewayError
+    from resilience.settings import get_settings
+
+    with _client(get_settings()) as client:
+        try:
+            found = client.reports(cycle=cycle, country=country)
+        except GatewayError as exc:
+            _console(stderr=True).print(f"[red]{exc.describe()}[/]")
+            raise typer.Exit(1) from None
+    table = Table(title=f"{len(found)} submission(s)", title_justify="left")
+    for column in ("submission_id", "country", "cycle", "version", "received_at", "status"):
+        table.add_column(column, no_wrap=column == "submission_id")
+    for r in found:
+        table.add_row(
+            r["submission_id"], r["country"], r["cycle"], str(r["version"]), r["received_at"],
+            _status(r["status"]),
+        )  # fmt: skip
+    _console().print(table)
+
+
+@token_app.command("issue")
+def token_issue(
+    label: Annotated[str, typer.Option(help="Who holds the token, e.g. 'FRA ministry team'")],
+    country: Annotated[str | None, typer.Option(help="Submitter's country (ISO alpha-3)")] = None,
+    role: Annotated[str, typer.Option(help="submitter, analyst or admin")] = "submitter",
+) -> None:
+    """Issue a token. It is printed once, here; only its salted hash is stored."""
+    from producers.gateway import tokens
+    from resilience.settings import get_settings
+
+    settings = get_settings()
+    try:
+        info, token = tokens.issue(settings.gateway_db, role=role, country=country, label=label)
+    except ValueError as exc:
+        _console(stderr=True).print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    scope = info.country or "every country"
+    _console(stderr=True).print(
+        f"issued token {info.token_id} ({info.role}, {scope}, {info.label!r}); "
+        "store it now, it is not shown again:"
+    )
+    _console().print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The id shown by `token list`")],
+) -> None:
+    """Revoke a token at once."""
+    from producers.gateway import tokens
+    from producers.gateway.errors import UnknownToken
+    from resilience.settings import get_settings
+
+    try:
+        tokens.revoke(get_settings().gateway_db, token_id)
+    except UnknownToken as exc:
+        _console(stderr=True).print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    _console().print(f"revoked token {token_id}")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, role, country, label, issued, revoked (never the token or its hash)."""
+    from producers.gateway import tokens
+    from resilience.settings import get_settings
+
+    found = tokens.list_tokens(get_settings().gateway_db)
+    table = Table(title=f"{len(found)} token(s)", title_justify="left")
+    table.add_column("id", no_wrap=True, min_width=16)
+    for column in ("role", "country", "label", "issued", "revoked"):
+        table.add_column(column, overflow="fold")
+    for t in found:
+        table.add_row(t.token_id, t.role, t.country or "*", t.label, t.created_at,
+                      t.revoked_at or "")  # fmt: skip
+    _console().print(table)
+
+
+@gateway_app.command("serve")
+def gateway_serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default: settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings)")] = None,
+) -> None:
+    """Run the gateway with uvicorn (tokens and Authorization headers never reach the log)."""
+    import uvicorn
+
+    from producers.gateway.app import create_app
+    from producers.gateway.logging_filter import uvicorn_log_config
+    from resilience.settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.gateway_host,
+        port=port or settings.gateway_port,
+        log_config=uvicorn_log_config(),
+        server_header=False,
+    )

@@ -1,0 +1,81 @@
+"""The small HTTP client the CLI uses to talk to the gateway."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+FINAL = ("accepted", "accepted_with_warnings", "rejected")
+
+
+class GatewayError(Exception):
+    """The gateway refused or could not be reached; ``status`` is None when unreachable."""
+
+    def __init__(self, status: int | None, detail: Any) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if isinstance(self.detail, list):
+            lines = [
+                f"  {i.get('pointer') or '(document)'}: {i.get('message')}" for i in self.detail
+            ]
+            return f"HTTP {self.status}: {len(lines)} problem(s)\n" + "\n".join(lines)
+        prefix = f"HTTP {self.status}: " if self.status else ""
+        return f"{prefix}{self.detail}"
+
+
+class GatewayClient:
+    def __init__(self, base_url: str, token: str | None, *, timeout_s: float = 30.0) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout_s)
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise GatewayError(
+                None, f"gateway {self._http.base_url} not reachable: {exc}"
+            ) from None
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text or response.reason_phrase
+            raise GatewayError(response.status_code, detail)
+        return response
+
+    def submit(self, body: bytes) -> tuple[dict[str, Any], bool]:
+        """Post one report body as-is; returns (receipt, replay) - replay when already received."""
+        response = self._call(
+            "POST", "/v1/reports", content=body, headers={"Content-Type": "application/json"}
+        )
+        return response.json(), response.status_code == 200
+
+    def report(self, submission_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/reports/{submission_id}").json()
+
+    def reports(self, *, cycle: str | None = None, country: str | None = None) -> list[dict]:
+        params = {k: v for k, v in (("cycle", cycle), ("country", country)) if v}
+        return self._call("GET", "/v1/reports", params=params).json()["reports"]
+
+    def wait(self, submission_id: str, *, timeout_s: float, poll_s: float = 1.0) -> dict[str, Any]:
+        """Poll until the report has a verdict or the timeout passes (then its last state)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            current = self.report(submission_id)
+            if current["status"] in FINAL or time.monotonic() >= deadline:
+                return current
+            time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))

@@ -1,0 +1,72 @@
+"""Response models of the HTTP API (they are the OpenAPI contract schemathesis checks)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["received", "accepted", "accepted_with_warnings", "rejected"]
+
+
+class Receipt(BaseModel):
+    """Proof that the broker holds the report: where it landed and the body's hash."""
+
+    submission_id: str
+    country: str
+    cycle: str
+    version: int
+    received_at: str = Field(description="When the gateway stored the receipt (UTC, ISO 8601)")
+    topic: str
+    partition: int
+    offset: int
+    sha256: str = Field(description="Hex SHA-256 of the body exactly as posted")
+
+
+class FindingOut(BaseModel):
+    rule_code: str
+    severity: str = Field(description="BLOCKER, ERROR, WARNING or INFO")
+    message: str | None
+    location: str | None = Field(description="JSON pointer of the offending object")
+    table_name: str | None = None
+    value: str | None = None
+
+
+class ReportStatus(Receipt):
+    """A submission with its current verdict (status "received" until judged)."""
+
+    status: Status
+    judged_at: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict, description="findings per severity")
+    findings: list[FindingOut] = Field(default_factory=list)
+
+
+class ReportSummary(Receipt):
+    status: Status
+
+
+class ReportList(BaseModel):
+    reports: list[ReportSummary]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    broker: Literal["reachable", "unreachable"]
+    topic: str
+
+
+class Problem(BaseModel):
+    """An error with one message."""
+
+    detail: str
+
+
+class IssueOut(BaseModel):
+    pointer: str = Field(description='RFC 6901 JSON pointer of the problem ("" = whole body)')
+    message: str
+
+
+class ValidationProblem(BaseModel):
+    """Every structural problem of the request, each with its JSON pointer."""
+
+    detail: list[IssueOut]

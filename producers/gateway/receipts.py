@@ -1,0 +1,44 @@
+"""Receipts: one per accepted submission_id, written only after the broker's ack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from producers.gateway import db
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission_id: str
+    country: str
+    cycle: str
+    version: int
+    received_at: str
+    topic: str
+    partition: int
+    offset: int
+    sha256: str
+
+
+def get(path: Path, submission_id: str) -> Receipt | None:
+    with db.connect(path) as con:
+        row = con.execute(db.sql("receipt_get"), {"submission_id": submission_id}).fetchone()
+    return Receipt(**dict(row)) if row else None
+
+
+def store(path: Path, receipt: Receipt) -> Receipt:
+    """Store the receipt unless the id already has one; returns the stored (first) receipt."""
+    with db.connect(path) as con:
+        con.execute(db.sql("receipt_insert"), asdict(receipt))
+        row = con.execute(
+            db.sql("receipt_get"), {"submission_id": receipt.submission_id}
+        ).fetchone()
+    return Receipt(**dict(row))
+
+
+def list_receipts(path: Path, *, country: str | None, cycle: str | None) -> list[Receipt]:
+    """Receipts of one country (None: every country), optionally of one cycle."""
+    with db.connect(path) as con:
+        rows = con.execute(db.sql("receipt_list"), {"country": country, "cycle": cycle}).fetchall()
+    return [Receipt(**dict(row)) for row in rows]

@@ -1,0 +1,227 @@
+"""HTTP routes: the only place domain errors become HTTP status codes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from producers.gateway import models, receipts, service, verdicts
+from producers.gateway.auth import Caller
+from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.publisher import broker_reachable
+from producers.gateway.service import GatewayState
+from schemas.contract import ContractViolation, check_report, parse_json, schema
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5
+CYCLE_PATTERN = r"^[0-9]{4}-H[12]$"
+
+_p = {"model": models.Problem}
+_RETRY = {
+    **_p,
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
+}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {**_p, "description": "No token, or an unknown or revoked one"},
+    422: {"model": models.ValidationProblem, "description": "Invalid parameters"},
+    503: {**_RETRY, "description": "Too many requests in flight"},
+}
+
+router = APIRouter(prefix="/v1")
+
+
+def _state(request: Request) -> GatewayState:
+    return request.app.state.gateway
+
+
+def _unavailable(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers={"Retry-After": str(RETRY_AFTER_S)}
+    )
+
+
+def _invalid(violation: ContractViolation) -> JSONResponse:
+    issues = [{"pointer": i.pointer, "message": i.message} for i in violation.issues]
+    return JSONResponse({"detail": issues}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes the limit (never buffered unbounded)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json"
+
+
+@router.post(
+    "/reports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=models.Receipt,
+    summary="Submit one report",
+    description=(
+        "Body: one v1 report, `Content-Type: application/json`, posted as-is to Kafka. "
+        "**202** with the receipt once the broker acknowledged it. Idempotent on "
+        "`submission_id`: the same id with the same body answers **200** with the first "
+        "receipt (nothing is produced again); the same id with another body is **409**."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}}},
+        }
+    },
+    responses={
+        200: {"model": models.Receipt, "description": "Replay of an already received body"},
+        401: READ_ERRORS[401],
+        403: {**_p, "description": "The token may not submit for this country"},
+        409: {**_p, "description": "submission_id already used for a different body"},
+        413: {**_p, "description": "Body larger than the limit"},
+        415: {**_p, "description": "Content-Type is not application/json"},
+        422: {"model": models.ValidationProblem, "description": "Every structural problem"},
+        503: {**_RETRY, "description": "Broker unavailable or too busy; retry is safe"},
+    },
+)
+async def post_report(request: Request, caller: Caller) -> Any:
+    state = _state(request)
+    limit = state.settings.gateway_max_body_bytes
+    try:
+        service.check_may_submit(caller, None)
+        if not _is_json(request.headers.get("content-type")):
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json, got "
+                f"{request.headers.get('content-type') or 'none'}",
+            )
+        body = await _read_body(request, limit)
+        try:
+            doc = await run_in_threadpool(parse_json, body, max_bytes=limit)
+            service.check_may_submit(caller, doc.get("country") if isinstance(doc, dict) else None)
+            issues = await run_in_threadpool(check_report, doc)
+            if issues:
+                raise ContractViolation(issues)
+        except ContractViolation as violation:
+            return _invalid(violation)
+        receipt, created = await service.submit(state, doc, body)
+    except Forbidden as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except BodyTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+    except SubmissionConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except BrokerUnavailable as exc:
+        raise _unavailable(f"{exc}; nothing was stored, retry with the same body") from None
+    log.info(
+        "report %s of %s %s v%s -> %s[%s]@%s (%s)",
+        receipt.submission_id,
+        receipt.country,
+        receipt.cycle,
+        receipt.version,
+        receipt.topic,
+        receipt.partition,
+        receipt.offset,
+        "new" if created else "replay",
+    )
+    return JSONResponse(
+        asdict(receipt), status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+    )
+
+
+@router.get(
+    "/reports/{submission_id}",
+    response_model=models.ReportStatus,
+    summary="One submission with its verdict and findings",
+    responses={
+        **READ_ERRORS,
+        404: {**_p, "description": "No such submission for this token's country"},
+    },
+)
+def get_report(
+    request: Request,
+    caller: Caller,
+    submission_id: Annotated[str, Path(max_length=64)],
+) -> models.ReportStatus:
+    state = _state(request)
+    receipt = receipts.get(state.settings.gateway_db, submission_id)
+    if receipt is None or not (caller.reads_all or receipt.country == caller.country):
+        # 404, not 403: another country's submission must not be seen to exist.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id} for you")
+    verdict = verdicts.verdict_of(state.settings.analyst_path, submission_id)
+    return models.ReportStatus(
+        **asdict(receipt),
+        status=verdict.status,
+        judged_at=verdict.judged_at,
+        counts=verdict.counts,
+        findings=[models.FindingOut(**asdict(f)) for f in verdict.findings],
+    )
+
+
+@router.get(
+    "/reports",
+    response_model=models.ReportList,
+    summary="The caller's submissions (analyst/admin: every country)",
+    responses={**READ_ERRORS, 403: {**_p, "description": "Another country's list"}},
+)
+def list_reports(
+    request: Request,
+    caller: Caller,
+    cycle: Annotated[str | None, Query(pattern=CYCLE_PATTERN)] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+) -> models.ReportList:
+    state = _state(request)
+    if not caller.reads_all:
+        if country not in (None, caller.country):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this token reads {caller.country} only"
+            )
+        country = caller.country
+    found = receipts.list_receipts(state.settings.gateway_db, country=country, cycle=cycle)
+    status_of = verdicts.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
+    return models.ReportList(
+        reports=[
+            models.ReportSummary(**asdict(r), status=status_of[r.submission_id]) for r in found
+        ]
+    )
+
+
+health_router = APIRouter()
+
+
+@health_router.get(
+    "/healthz",
+    response_model=models.Health,
+    summary="Is the broker reachable?",
+    responses={503: {"model": models.Health, "description": "Broker unreachable"}},
+)
+async def healthz(request: Request) -> Any:
+    settings = _state(request).settings
+    timeout = min(1.0, settings.gateway_broker_timeout_s)
+    ok = await run_in_threadpool(broker_reachable, settings.bootstrap_list, timeout)
+    body = models.Health(
+        status="ok" if ok else "unavailable",
+        broker="reachable" if ok else "unreachable",
+        topic=settings.report_topic,
+    )
+    return JSONResponse(body.model_dump(), status.HTTP_200_OK if ok else 503)
+
+
+def report_schema_component() -> dict[str, Any]:
+    """The v1 contract as an OpenAPI component (the same file the gateway checks against)."""
+    component = {k: v for k, v in schema().items() if k not in ("$schema", "$id")}
+    return {"ReportV1": component}

@@ -1,0 +1,255 @@
+"""The gateway over real HTTP (uvicorn in a thread) on a real broker."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+import duckdb
+import httpx
+import pytest
+
+from tests.producers.analyst_copy import analyst_copy
+from tests.producers.kafka_read import read_topic
+from tests.producers.reports import make_report, to_body
+
+pytestmark = pytest.mark.integration
+
+JSON = {"Content-Type": "application/json"}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **JSON}
+
+
+@pytest.fixture
+def fra(gateway) -> httpx.Client:
+    with httpx.Client(base_url=gateway.base_url, headers=auth(gateway.issue_token("FRA"))) as c:
+        yield c
+
+
+def test_receipt_matches_what_a_consumer_reads(gateway, fra):
+    report = make_report("FRA", cycle="2026-H1", version=3)
+    body = to_body(report)
+    response = fra.post("/v1/reports", content=body)
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    assert receipt["submission_id"] == report["submission_id"]
+    assert (receipt["country"], receipt["cycle"], receipt["version"]) == ("FRA", "2026-H1", 3)
+    assert receipt["topic"] == gateway.settings.report_topic
+    assert receipt["sha256"] == hashlib.sha256(body).hexdigest()
+
+    [record] = read_topic(gateway.settings.kafka_bootstrap_servers, receipt["topic"], expect=1)
+    assert (record.partition, record.offset) == (receipt["partition"], receipt["offset"])
+    assert record.key == b"FRA"
+    assert record.value == body  # byte-identical, indentation and all
+    assert dict(record.headers) == {
+        "schema_version": b"1",
+        "submission_id": report["submission_id"].encode(),
+        "content_sha256": receipt["sha256"].encode(),
+    }
+
+
+def test_a_report_larger_than_the_brokers_1mb_default_goes_through(gateway, fra):
+    report = make_report("FRA")
+    goal, measure = report["goals"][0], report["measures"][0]
+    report["goals"] = [
+        {**goal, "goal_id": f"G-{g:02d}", "description": "d" * 500, "indicators": [
+            {**goal["indicators"][0], "indicator_id": f"I-{g:02d}{i:02d}", "name": "n" * 200}
+            for i in range(20)
+        ]}
+        for g in range(100)
+    ]  # fmt: skip
+    report["measures"] = [
+        {**measure, "measure_id": f"M-{m:02d}", "title": "t" * 200, "milestones": [
+            {**measure["milestones"][0], "milestone_id": f"MS-{m:02d}{s:02d}", "title": "m" * 200}
+            for s in range(10)
+        ]}
+        for m in range(100)
+    ]  # fmt: skip
+    body = to_body(report)
+    assert 1_100_000 < len(body) < gateway.settings.gateway_max_body_bytes
+    response = fra.post("/v1/reports", content=body)
+    assert response.status_code == 202, response.text
+    [record] = read_topic(gateway.settings.kafka_bootstrap_servers, response.json()["topic"],
+                          expect=1)  # fmt: skip
+    assert record.value == body
+
+
+def test_same_id_same_body_is_idempotent_other_body_conflicts(gateway, fra):
+    report = make_report("FRA")
+    body = to_body(report)
+    first = fra.post("/v1/reports", content=body)
+    again = fra.post("/v1/reports", content=body)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json() == first.json()
+
+    changed = to_body({**report, "version": 2})
+    conflict = fra.post("/v1/reports", content=changed)
+    assert conflict.status_code == 409
+    assert report["submission_id"] in conflict.json()["detail"]
+
+    records = read_topic(gateway.settings.kafka_bootstrap_servers, gateway.settings.report_topic,
+                         expect=1)  # fmt: skip
+    assert len(records) == 1  # neither the replay nor the conflict reached the topic
+
+
+def test_authentication_and_country_binding(gateway):
+    fra_token = gateway.issue_token("FRA")
+    body = to_body(make_report("FRA"))
+    with httpx.Client(base_url=gateway.base_url) as c:
+        missing = c.post("/v1/reports", content=body, headers=JSON)
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == "Bearer"
+        wrong = c.post("/v1/reports", content=body, headers=auth(fra_token[:-4] + "AAAA"))
+        assert wrong.status_code == 401
+        assert wrong.json()["detail"] == "token is unknown or revoked"
+        basic = c.post("/v1/reports", content=body, headers={"Authorization": "Basic eDp5", **JSON})
+        assert basic.status_code == 401
+
+        deu = c.post("/v1/reports", content=to_body(make_report("DEU")), headers=auth(fra_token))
+        assert deu.status_code == 403
+        assert "FRA only" in deu.json()["detail"] and "DEU" in deu.json()["detail"]
+        analyst = c.post(
+            "/v1/reports", content=body, headers=auth(gateway.issue_token(role="analyst"))
+        )
+        assert analyst.status_code == 403
+
+        from producers.gateway import tokens
+
+        [info] = [t for t in tokens.list_tokens(gateway.settings.gateway_db) if t.country == "FRA"]
+        tokens.revoke(gateway.settings.gateway_db, info.token_id)
+        revoked = c.post("/v1/reports", content=body, headers=auth(fra_token))
+        assert revoked.status_code == 401
+
+
+def test_body_limits_and_content_type(gateway, fra):
+    limit = gateway.settings.gateway_max_body_bytes
+    wrong_type = fra.post("/v1/reports", content=b"{}", headers={"Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+    assert "application/json" in wrong_type.json()["detail"]
+
+    huge = fra.post("/v1/reports", content=b" " * (limit + 1))
+    assert huge.status_code == 413
+    assert str(limit) in huge.json()["detail"]
+
+    def endless():  # chunked, no Content-Length: refused while reading
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    streamed = fra.post("/v1/reports", content=endless())
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer", "words"),
+    [
+        (b'{"country": "FRA",', "", "not valid JSON"),
+        (b"[" * 100 + b"]" * 100, "", "nested 100 levels"),
+        (b'{"country": "FR\xff"}', "", "not valid UTF-8"),
+        (b'{"version": NaN}', "", "NaN"),
+        (b'{"version": Infinity}', "", "Infinity"),
+        (b'{"country": "FRA", "country": "FRA"}', "/country", "more than once"),
+        (b"", "", "empty"),
+    ],
+)
+def test_bad_json_is_a_clear_422(fra, body, pointer, words):
+    response = fra.post("/v1/reports", content=body)
+    assert response.status_code == 422, response.text
+    [issue] = response.json()["detail"]
+    assert issue["pointer"] == pointer
+    assert words in issue["message"]
+
+
+def test_every_schema_problem_is_listed_with_its_pointer(fra):
+    report = make_report("FRA", cycle="2026-H3", version=0)
+    del report["plan"]["horizon_end"]
+    report["goals"][0]["indicators"][0]["unit"] = "furlongs"
+    response = fra.post("/v1/reports", content=to_body(report))
+    assert response.status_code == 422
+    pointers = {i["pointer"] for i in response.json()["detail"]}
+    assert pointers == {"/cycle", "/version", "/plan/horizon_end", "/goals/0/indicators/0/unit"}
+
+
+def test_reads_are_scoped_to_the_callers_country(gateway, fra):
+    mine = make_report("FRA", cycle="2026-H1")
+    older = make_report("FRA", cycle="2025-H2")
+    for report in (mine, older):
+        assert fra.post("/v1/reports", content=to_body(report)).status_code == 202
+    deu_token = gateway.issue_token("DEU")
+    theirs = make_report("DEU", cycle="2026-H1")
+    with httpx.Client(base_url=gateway.base_url, headers=auth(deu_token)) as deu:
+        assert deu.post("/v1/reports", content=to_body(theirs)).status_code == 202
+        hidden = deu.get(f"/v1/reports/{mine['submission_id']}")
+        assert hidden.status_code == 404  # not 403: existence is not revealed
+        assert deu.get("/v1/reports", params={"country": "FRA"}).status_code == 403
+
+    listed = fra.get("/v1/reports", params={"cycle": "2026-H1"}).json()["reports"]
+    assert [r["submission_id"] for r in listed] == [mine["submission_id"]]
+    assert listed[0]["status"] == "received"
+    assert len(fra.get("/v1/reports").json()["reports"]) == 2
+    assert fra.get(f"/v1/reports/{uuid.uuid4()}").status_code == 404
+
+    analyst = httpx.get(
+        f"{gateway.base_url}/v1/reports", headers=auth(gateway.issue_token(role="analyst"))
+    )
+    assert {r["country"] for r in analyst.json()["reports"]} == {"FRA", "DEU"}
+
+
+def test_status_and_findings_come_from_theanalyst_copy(gateway, fra):
+    report = make_report("FRA")
+    fra.post("/v1/reports", content=to_body(report))
+    url = f"/v1/reports/{report['submission_id']}"
+    assert fra.get(url).json()["status"] == "received"  # no analyst copy yet
+
+    analyst_copy(gateway.settings.analyst_path, report["submission_id"])
+    judged = fra.get(url).json()
+    assert judged["status"] == "accepted_with_warnings"  # the latest verdict wins
+    assert judged["counts"] == {"BLOCKER": 0, "ERROR": 1, "WARNING": 1, "INFO": 0}
+    assert [(f["severity"], f["rule_code"], f["location"]) for f in judged["findings"]] == [
+        ("ERROR", "IND-001", "/goals/0/indicators/0"),
+        ("WARNING", "MIL-002", "/measures/0/milestones/0"),
+    ]
+    assert judged["findings"][0]["message"] == "current_value outside 0-100"
+    listed = fra.get("/v1/reports").json()["reports"]
+    assert listed[0]["status"] == "accepted_with_warnings"
+
+
+def test_analyst_copy_without_verdict_tables_means_received(gateway, fra):
+    report = make_report("FRA")
+    fra.post("/v1/reports", content=to_body(report))
+    gateway.settings.analyst_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(gateway.settings.analyst_path)) as con:
+        con.execute("create table unrelated (x int)")
+    assert fra.get(f"/v1/reports/{report['submission_id']}").json()["status"] == "received"
+
+
+def test_no_token_or_authorization_value_reaches_the_log(gateway, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = gateway.issue_token("FRA")
+    forged = token[:-4] + "AAAA"
+    with httpx.Client(base_url=gateway.base_url) as c:
+        assert (
+            c.post("/v1/reports", content=to_body(make_report()), headers=auth(token)).status_code
+            == 202
+        )
+        assert c.get("/v1/reports", headers=auth(forged)).status_code == 401
+        assert c.get(f"/v1/reports?token={token}", headers=auth(token)).status_code == 200
+    # Something that would leak if the redaction were not installed:
+    logging.getLogger("producers.gateway.routes").warning(
+        "headers were %s", {"authorization": f"Bearer {token}"}
+    )
+    text = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert any(r.name == "uvicorn.access" for r in caplog.records)  # the access log was captured
+    assert token not in text and forged not in text
+    assert token.split("_")[2] not in text  # not even the secret part
+    assert "headers were {'authorization': 'Bearer [REDACTED]'}" in text
+
+
+def test_healthz_reports_the_broker(gateway):
+    response = httpx.get(f"{gateway.base_url}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok", "broker": "reachable", "topic": gateway.settings.report_topic,
+    }  # fmt: skip
