@@ -16,6 +16,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -273,6 +274,16 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@cache
+def fast_validator() -> Any:
+    """A compiled Rust validator of the same schema: about 20x faster on a valid report.
+
+    It only answers valid or not; the messages a submitter reads come from `validator()`,
+    which runs only on documents this one rejects (tests hold the two to the same verdict).
+    """
+    return jsonschema_rs.validator_for(schema(), validate_formats=True)
+
+
 def check_report(doc: Any) -> list[Issue]:
     """Every structural issue of a parsed report, sorted by pointer; [] when it is valid."""
     version = doc.get("schema_version") if isinstance(doc, dict) else None
@@ -286,6 +297,8 @@ def check_report(doc: Any) -> list[Issue]:
         ]
     oversized: dict[tuple, Issue] = {}
     trimmed = _trim_oversized(doc, schema(), (), oversized)
+    if not oversized and fast_validator().is_valid(doc):
+        return []
     keyed: list[tuple[tuple, Issue]] = list(oversized.items())
     for error in validator().iter_errors(trimmed):
         path = tuple(error.absolute_path)
