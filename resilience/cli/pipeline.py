@@ -1,7 +1,78 @@
-"""`resilience` commands: pipeline."""
+"""`resilience ingest` (one drain of the report topic, outside Airflow) and
+`resilience replay` (re-validate landed events). Heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
+import re
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
+
+_CYCLE = re.compile(r"^[0-9]{4}-H[12]$")
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _show(title: str, summary: dict) -> None:
+    table = Table("", "", title=title, show_header=False)
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value)) or "-"
+        table.add_row(key.replace("_", " "), str(value))
+    Console().print(table)
+
+
+@app.command("ingest")
+def ingest_command(
+    max_batches: int = typer.Option(
+        None, "--max-batches", min=1, help="Stop after this many batches (default: settings)."
+    ),
+) -> None:
+    """Drain the report topic once: validate, load, then commit the offsets."""
+    from kafka.errors import KafkaError
+
+    from pipeline.consume import TopicMissing
+    from pipeline.ingest import IngestFailed, drain
+    from resilience.settings import get_settings
+    from warehouse.errors import WarehouseError
+
+    settings = get_settings()
+    try:
+        result = drain(settings, max_batches=max_batches)
+    except (IngestFailed, TopicMissing, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    except KafkaError as exc:
+        raise _fail(f"Kafka at {settings.kafka_bootstrap_servers} failed: {exc}") from None
+    _show("ingest", result.summary())
+
+
+@app.command("replay")
+def replay_command(
+    cycle: str = typer.Option(None, "--cycle", help="Only this cycle, e.g. 2026-H1."),
+    country: str = typer.Option(None, "--country", help="Only this ally (ISO3, e.g. FRA)."),
+) -> None:
+    """Re-validate landed events with the current suites (new verdicts, trigger replay)."""
+    if cycle is not None and not _CYCLE.match(cycle):
+        raise _fail(f"--cycle {cycle!r} is not a cycle like 2026-H1 or 2026-H2")
+    if country is not None:
+        country = country.upper()
+        if not _COUNTRY.match(country):
+            raise _fail(f"--country {country!r} is not an ISO 3166-1 alpha-3 code like FRA")
+    from pipeline.replay import replay
+    from resilience.settings import get_settings
+    from warehouse.errors import WarehouseError
+
+    try:
+        result = replay(get_settings(), cycle=cycle, country=country)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    _show("replay", result.summary())

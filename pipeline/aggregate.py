@@ -1,0 +1,42 @@
+"""After a load: rebuild the marts of the touched cycles and publish the analyst copy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from resilience.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def cycles_from_events(extras: Iterable[dict[str, Any] | None]) -> list[str] | None:
+    """Union of the ``cycles`` the ingest runs put in their asset events.
+
+    None when no event says (a manual run): then every cycle is rebuilt.
+    """
+    cycles: set[str] = set()
+    seen = False
+    for extra in extras:
+        if extra and "cycles" in extra:
+            seen = True
+            cycles.update(str(c) for c in extra["cycles"])
+    return sorted(cycles) if seen else None
+
+
+def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
+    """Rebuild marts (for ``cycles``; all when None; none when empty), then publish."""
+    from warehouse.analyst import publish_analyst_copy
+    from warehouse.db import connect
+    from warehouse.marts import build_marts
+
+    if cycles is None or cycles:
+        con = connect(settings.warehouse_path)
+        try:
+            build_marts(con, cycles=cycles)
+        finally:
+            con.close()
+    publish_analyst_copy(settings.warehouse_path, settings.analyst_path)
+    logger.info("marts rebuilt for %s; analyst copy published", cycles or "all cycles")
+    return {"cycles": cycles if cycles is not None else "all"}

@@ -1,0 +1,75 @@
+"""Test helpers: produce report events like the gateway does, read a topic back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from resilience.settings import Settings
+
+
+def report_event(report: dict[str, Any]) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """(key, value, headers) of a report as the gateway would publish it."""
+    body = json.dumps(report).encode("utf-8")
+    return (
+        report["country"].encode("utf-8"),
+        body,
+        [
+            ("schema_version", b"1"),
+            ("submission_id", report["submission_id"].encode("utf-8")),
+            ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
+        ],
+    )
+
+
+def produce(settings: Settings, events: list[tuple[bytes | None, bytes | None, list]]) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_list,
+        acks="all",
+        max_request_size=8_000_000,
+    )
+    try:
+        futures = [
+            producer.send(settings.report_topic, key=k, value=v, headers=h) for k, v, h in events
+        ]
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=30)
+    finally:
+        producer.close(timeout=10)
+
+
+def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float = 20) -> list:
+    """Every record of ``topic`` (waits until ``expected`` arrived or the timeout)."""
+    import time
+
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_list, group_id=None, auto_offset_reset="earliest"
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        records: list = []
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def committed_offsets(settings: Settings) -> dict[int, int]:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    try:
+        offsets = admin.list_group_offsets(settings.ingest_group).get(settings.ingest_group, {})
+        return {tp.partition: meta.offset for tp, meta in offsets.items()}
+    finally:
+        admin.close()

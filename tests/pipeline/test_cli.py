@@ -1,0 +1,51 @@
+"""`resilience ingest` and `resilience replay` as a user runs them."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from resilience.cli.app import app
+from resilience.settings import get_settings
+from schemas.generator import generate_report
+from tests.fixtures.airflow import resilience_env
+from tests.pipeline.kafka_helpers import produce, report_event
+
+
+@pytest.fixture
+def settings_env(pipeline_settings, monkeypatch):
+    for key, value in resilience_env(pipeline_settings).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield pipeline_settings
+    get_settings.cache_clear()
+
+
+@pytest.mark.integration
+def test_ingest_then_replay_from_the_command_line(settings_env) -> None:
+    report = generate_report("NLD", "2026-H2", seed=4).report
+    produce(settings_env, [report_event(report)])
+    runner = CliRunner()
+
+    out = runner.invoke(app, ["ingest"])
+    assert out.exit_code == 0, out.output
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in out.output.splitlines()]
+    shown = {row[0]: row[1] for row in cells if len(row) == 2}
+    assert (shown["events"], shown["accepted"], shown["rejected"]) == ("1", "1", "0")
+    assert shown["touched cycles"] == "2026-H2"
+
+    out = runner.invoke(app, ["replay", "--cycle", "2026-H2", "--country", "nld"])
+    assert out.exit_code == 0, out.output
+    assert "accepted 1" in out.output
+
+
+@pytest.mark.unit
+def test_replay_refuses_a_malformed_cycle_or_country() -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["replay", "--cycle", "2026-H3"])
+    assert out.exit_code == 2
+    assert "--cycle '2026-H3' is not a cycle like 2026-H1 or 2026-H2" in out.output
+    out = runner.invoke(app, ["replay", "--country", "France"])
+    assert out.exit_code == 2
+    assert "is not an ISO 3166-1 alpha-3 code like FRA" in out.output
