@@ -16,18 +16,16 @@ from typing import Any
 
 from pipeline.deadletter import Poison, content_sha256
 from resilience.settings import Settings
+from schemas.rules import CROSS_REPORT_RULES
 from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
 
 SEVERITIES = ("BLOCKER", "ERROR", "WARNING", "INFO")
-# A second (country, cycle, version) under another submission id. Owned here until
-# schemas.rules defines it; the code follows the catalogue's naming (report rules RPT-00x).
+# A second (country, cycle, version) under another submission id: a cross-report rule that
+# needs the warehouse, so the pipeline applies it rather than a GX suite.
 DUPLICATE_VERSION_RULE = "RPT-004"
-DUPLICATE_VERSION_MESSAGE = (
-    "This version of the country's report for the cycle was already submitted under "
-    "another submission id; resubmit with a higher version."
-)
+DUPLICATE_VERSION_MESSAGE = CROSS_REPORT_RULES[DUPLICATE_VERSION_RULE].message
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 

@@ -46,6 +46,44 @@ def decide(previous: OffsetSnapshot | None, current: OffsetSnapshot) -> bool:
     return any(end > previous.end.get(p, 0) for p, end in current.end.items())
 
 
+# Polls the committed offsets must stay still, with lag left, before a run that made progress
+# and then stopped (its batch bound reached, or it failed midway) is resumed: ~30 s at 1.5 s.
+STALL_POLLS = 20
+
+
+@dataclass
+class FiringRule:
+    """`decide`, plus one resumption: a run that committed progress and then stopped with lag
+    left (it hit ``ingest_max_batches``) is woken again once the offsets have stood still for
+    ``STALL_POLLS`` polls. A run that commits nothing never re-fires it, so a failing run
+    cannot loop; each resumption needs new progress since the last firing."""
+
+    stall_polls: int = STALL_POLLS
+    previous: OffsetSnapshot | None = None
+    committed_at_fire: dict[int, int] | None = None
+    still_polls: int = 0
+
+    def observe(self, current: OffsetSnapshot) -> bool:
+        fire = decide(self.previous, current)
+        if self.previous is not None and dict(current.committed) == dict(self.previous.committed):
+            self.still_polls += 1
+        else:
+            self.still_polls = 0
+        if (
+            not fire
+            and current.lag > 0
+            and self.committed_at_fire is not None
+            and self.still_polls >= self.stall_polls
+            and dict(current.committed) != self.committed_at_fire
+        ):
+            fire = True
+        if fire:
+            self.committed_at_fire = dict(current.committed)
+            self.still_polls = 0
+        self.previous = current
+        return fire
+
+
 class _OffsetReader:
     """Blocking kafka-python calls; the trigger runs them in a worker thread."""
 
@@ -119,7 +157,7 @@ class ReportTopicTrigger(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         reader = _OffsetReader(self.bootstrap_servers, self.topic, self.group)
-        previous: OffsetSnapshot | None = None
+        rule = FiringRule()
         try:
             while True:
                 try:
@@ -128,17 +166,15 @@ class ReportTopicTrigger(BaseEventTrigger):
                     logger.warning("cannot read offsets of %s: %s", self.topic, exc)
                     await asyncio.to_thread(reader.close)
                     current = None
-                if current is not None:
-                    if decide(previous, current):
-                        logger.info("topic %s has %d unread events", self.topic, current.lag)
-                        yield TriggerEvent(
-                            {
-                                "topic": self.topic,
-                                "lag": current.lag,
-                                "end_offsets": {str(p): o for p, o in current.end.items()},
-                            }
-                        )
-                    previous = current
+                if current is not None and rule.observe(current):
+                    logger.info("topic %s has %d unread events", self.topic, current.lag)
+                    yield TriggerEvent(
+                        {
+                            "topic": self.topic,
+                            "lag": current.lag,
+                            "end_offsets": {str(p): o for p, o in current.end.items()},
+                        }
+                    )
                 await asyncio.sleep(self.poll_interval_s)
         finally:
             await asyncio.to_thread(reader.close)

@@ -185,7 +185,7 @@ def _rules_section() -> list[str]:
         "| rule | table | field | severity | message |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for rule in rules.RULES.values():
+    for rule in getattr(rules, "ALL_RULES", rules.RULES).values():
         severity = getattr(rule.severity, "value", rule.severity)
         cells = [f"`{rule.code}`", rule.table, f"`{rule.column}`", severity, _cell(rule.message)]
         lines.append("| " + " | ".join(cells) + " |")

@@ -234,3 +234,17 @@ RULES: dict[str, Rule] = _rules(
     Rule("RSK-002", "risk", E, "The risk's likelihood or impact is outside 1..5.", "likelihood"),
     Rule("RSK-003", "risk", B, "The same risk_id appears more than once in the report.", "risk_id"),
 )
+
+# Rules that need the warehouse's state, so the pipeline applies them, not a GX suite.
+CROSS_REPORT_RULES: dict[str, Rule] = _rules(
+    Rule(
+        "RPT-004",
+        "report",
+        B,
+        "This version of the country's report for the cycle was already submitted under "
+        "another submission id; resubmit with a higher version.",
+        "version",
+    ),
+)
+
+ALL_RULES: dict[str, Rule] = RULES | CROSS_REPORT_RULES

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from resilience.cli import contract, kafka, pipeline, report, stack, submit, warehouse
+from resilience.cli import contract, kafka, pipeline, reconcile, report, stack, submit, warehouse
 
 app = typer.Typer(
     name="resilience",
@@ -19,7 +19,15 @@ app = typer.Typer(
 )
 
 # Top-level commands (submit, reports, token, sql, status, ...) come from each area's app.
-for area in (submit.app, warehouse.app, pipeline.app, contract.app, stack.app, report.app):
+for area in (
+    submit.app,
+    warehouse.app,
+    pipeline.app,
+    reconcile.app,
+    contract.app,
+    stack.app,
+    report.app,
+):
     app.add_typer(area)
 app.add_typer(kafka.app, name="kafka", help="The local Kafka broker and the project's topics.")
 

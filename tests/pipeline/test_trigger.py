@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.trigger import CLASSPATH, OffsetSnapshot, ReportTopicTrigger, decide
+from pipeline.trigger import CLASSPATH, FiringRule, OffsetSnapshot, ReportTopicTrigger, decide
 
 pytestmark = pytest.mark.unit
 
@@ -75,3 +75,21 @@ def test_trigger_is_accepted_by_an_asset_watcher() -> None:
         watchers=[AssetWatcher(name="w", trigger=ReportTopicTrigger("h:1", "t", "g"))],
     )
     assert asset.watchers[0].trigger.serialize()[1]["topic"] == "t"
+
+
+def test_a_run_stopped_at_its_batch_bound_is_resumed_once_offsets_stand_still() -> None:
+    rule = FiringRule(stall_polls=3)
+    assert rule.observe(snap({0: 10}, {0: 0})) is True  # events arrive: first run
+    assert rule.observe(snap({0: 10}, {0: 4})) is False  # the run commits progress ...
+    for _ in range(2):
+        assert rule.observe(snap({0: 10}, {0: 4})) is False  # ... then stops with lag left
+    assert rule.observe(snap({0: 10}, {0: 4})) is True  # still for 3 polls: resume
+    for _ in range(10):  # the resumed run fails without committing: no loop
+        assert rule.observe(snap({0: 10}, {0: 4})) is False
+
+
+def test_a_failing_run_that_commits_nothing_is_never_refired() -> None:
+    rule = FiringRule(stall_polls=2)
+    assert rule.observe(snap({0: 5}, {0: 0})) is True
+    assert [rule.observe(snap({0: 5}, {0: 0})) for _ in range(20)] == [False] * 20
+    assert rule.observe(snap({0: 6}, {0: 0})) is True  # only a new event wakes it again
