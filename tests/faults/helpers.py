@@ -1,0 +1,162 @@
+"""Shared by the fault-injection tests: produce like the gateway, read the warehouse back,
+and compare two warehouses on what a user sees (not on run ids or timestamps)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from resilience.reconcile import ReconcileReport, reconcile
+from resilience.settings import Settings
+from schemas.flatten import TABLES
+
+Event = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+# Per table: the columns that describe the data, not when or in which run it was written.
+STABLE_COLUMNS = {
+    "raw_event": '"partition", "offset", key, value, headers, submission_id, content_sha256',
+    "verdict": "submission_id, country, cycle, version, status, n_blocker, n_error, "
+    "n_warning, n_info, suite_version",
+    "finding": "submission_id, rule_code, severity, table_name, location, message, value",
+    "quarantine": 'submission_id, source, table_name, "row"::varchar, rule_code, severity, '
+    'reason, "partition", "offset"',
+}
+
+
+def report_event(report: dict[str, Any], *, body: bytes | None = None) -> Event:
+    """(key, value, headers) of a report exactly as the gateway publishes it."""
+    body = json.dumps(report).encode("utf-8") if body is None else body
+    return (
+        report["country"].encode("utf-8"),
+        body,
+        [
+            ("schema_version", b"1"),
+            ("submission_id", report["submission_id"].encode("utf-8")),
+            ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
+        ],
+    )
+
+
+def produce(settings: Settings, events: list[Event], topic: str | None = None) -> None:
+    """Write events straight to the topic (acks=all), in order, and wait for every ack."""
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_list, acks="all", max_request_size=8_000_000
+    )
+    try:
+        futures = [
+            producer.send(topic or settings.report_topic, key=k, value=v, headers=h)
+            for k, v, h in events
+        ]
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=30)
+    finally:
+        producer.close(timeout=10)
+
+
+def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float = 20) -> list:
+    """Records of `topic` from the beginning (until `expected` arrived or the timeout)."""
+    import time
+
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_list, group_id=None, auto_offset_reset="earliest"
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        records: list = []
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def reset_group_offsets(settings: Settings) -> None:
+    """Rewind the ingest group to the start of every partition (an operator's reset)."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_list,
+        group_id=settings.ingest_group,
+        enable_auto_commit=False,
+    )
+    try:
+        partitions = consumer.partitions_for_topic(settings.report_topic) or set()
+        tps = [TopicPartition(settings.report_topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in tps})
+    finally:
+        consumer.close(autocommit=False)
+
+
+def committed_total(settings: Settings) -> int:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    try:
+        offsets = admin.list_group_offsets(settings.ingest_group).get(settings.ingest_group, {})
+        return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+    finally:
+        admin.close()
+
+
+def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+    from warehouse.db import connect
+
+    con = connect(settings.warehouse_path, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def tables(settings: Settings) -> dict[str, list[tuple]]:
+    """Every audit and accepted table as sorted rows of its stable columns."""
+    from warehouse.db import connect
+
+    con = connect(settings.warehouse_path, read_only=True)
+    try:
+        out = {}
+        for table, columns in STABLE_COLUMNS.items():
+            out[table] = sorted(map(repr, con.execute(f"select {columns} from {table}").fetchall()))
+        for table in TABLES:
+            names = [
+                name
+                for (name,) in con.execute(
+                    "select column_name from duckdb_columns() where table_name = ? "
+                    "and schema_name = 'main' and column_name <> 'loaded_at' "
+                    "order by column_index",
+                    [table],
+                ).fetchall()
+            ]
+            cols = ", ".join(f'"{n}"' for n in names)
+            out[table] = sorted(map(repr, con.execute(f"select {cols} from {table}").fetchall()))
+        return out
+    finally:
+        con.close()
+
+
+def assert_reconciled(settings: Settings, *, receipts: bool = False) -> ReconcileReport:
+    """Reconcile must find nothing lost and nothing doubled; returns the report."""
+    report = reconcile(settings, receipts=receipts)
+    gaps = [p for c in report.checks for p in c.problems if not p.startswith("note:")]
+    assert (report.lost, report.doubled) == (0, 0), "\n".join(gaps)
+    return report
+
+
+def verdicts(settings: Settings) -> dict[str, str]:
+    """submission_id -> current verdict status."""
+    return dict(query(settings, "select submission_id, status from current_verdict"))
+
+
+def accepted_submissions(settings: Settings) -> set[str]:
+    return {sid for (sid,) in query(settings, "select distinct submission_id from report")}
