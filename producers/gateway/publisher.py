@@ -97,8 +97,21 @@ class Publisher:
             ) from exc
         except kafka_errors.KafkaError as exc:
             log.warning("broker did not acknowledge within %.1fs: %s", self._timeout_s, exc)
+            # An idempotent producer whose batches expired stays wedged after the broker
+            # returns (its sequence state is stale): the next request builds a fresh one.
+            self._discard(producer)
             raise BrokerUnavailable(f"Kafka broker did not acknowledge in time: {exc}") from exc
         return Delivery(meta.topic, meta.partition, meta.offset, meta.timestamp)
+
+    def _discard(self, producer: KafkaProducer) -> None:
+        with self._lock:
+            if self._producer is not producer:
+                return  # another request already replaced it
+            self._producer = None
+        try:
+            producer.close(timeout=0)
+        except kafka_errors.KafkaError as exc:  # it failed already; closing is best effort
+            log.debug("closing a failed producer: %s", exc)
 
     def close(self) -> None:
         """Flush what is queued and close (bounded)."""

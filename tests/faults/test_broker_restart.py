@@ -156,13 +156,6 @@ def test_broker_restart_loses_and_doubles_nothing(restart_run) -> None:
     assert report.check("reports judged").found == len(landed)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent (4 of 6 runs here): producers/gateway/publisher.py keeps its "
-    "idempotent KafkaProducer after failed deliveries; when the broker dies with a request in "
-    "flight, every later publish times out after the restart (503 for good). Fix: drop and "
-    "recreate the producer when a delivery fails; then remove this marker.",
-)
 def test_every_client_gets_through_once_the_broker_is_back(restart_run) -> None:
     assert [c.error for c in restart_run.clients] == [None] * len(restart_run.clients)
     assert sorted(restart_run.receipted) == sorted(restart_run.submitted)
