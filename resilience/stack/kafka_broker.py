@@ -256,11 +256,20 @@ def _server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cluster_id() -> str:
+    """A random KRaft cluster id; like Kafka's own, never starting with '-' (the storage
+    tool's argument parser would read such an id as an option)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_storage(java: Path, lib_dir: Path, paths: _Paths) -> None:
     """Format data/ once with a new cluster id (a formatted dir has meta.properties)."""
     if (paths.data / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = _cluster_id()
     result = subprocess.run(
         [
             str(java), *TOOL_JVM_OPTS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",

@@ -115,3 +115,11 @@ def test_cli_status_says_not_running_with_exit_code_1(tmp_path: Path, monkeypatc
         get_settings.cache_clear()
     assert result.exit_code == 1
     assert "Kafka broker: not running" in result.output
+
+
+def test_cluster_ids_never_look_like_an_option() -> None:
+    from resilience.stack.kafka_broker import _cluster_id
+
+    ids = [_cluster_id() for _ in range(5000)]  # ~1 in 64 raw ids starts with '-'
+    assert not any(i.startswith("-") for i in ids)
+    assert len(set(ids)) == 5000

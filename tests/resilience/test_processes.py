@@ -141,7 +141,8 @@ def test_wait_healthy_times_out_naming_the_component(tmp_path):
 def test_tree_rss_counts_the_process(tmp_path):
     pid = processes.start(tmp_path, "sleeper", SLEEPER)
     try:
-        assert processes.tree_rss_bytes(pid) > 1_000_000
+        # A freshly forked child is tiny until the interpreter has loaded: wait for that.
+        assert _wait_for(lambda: processes.tree_rss_bytes(pid) > 1_000_000)
     finally:
         processes.stop(tmp_path, "sleeper", grace_s=5)
     assert processes.tree_rss_bytes(pid) == 0
