@@ -14,10 +14,13 @@ class BrokerUnavailable(GatewayError):
 class SubmissionConflict(GatewayError):
     """The submission id is already taken by a different body."""
 
-    def __init__(self, submission_id: str, first_sha256: str, new_sha256: str) -> None:
+    def __init__(self, submission_id: str, first_sha256: str | None, new_sha256: str) -> None:
+        # first_sha256 is None when the first body is another country's: not even its
+        # fingerprint is shown to this caller.
+        first = f"sha256 {first_sha256}, " if first_sha256 else ""
         super().__init__(
             f"submission_id {submission_id} was already used for a different body "
-            f"(sha256 {first_sha256}, this one {new_sha256}); use a new submission_id"
+            f"({first}this one {new_sha256}); use a new submission_id"
         )
         self.submission_id = submission_id
 

@@ -43,6 +43,8 @@ class Publisher:
         self._max_bytes = settings.gateway_max_body_bytes
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
+        self._failed_connects = 0  # callers waiting on the lock share a failed attempt
+        self._last_failure = ""
 
     @property
     def topic(self) -> str:
@@ -53,8 +55,13 @@ class Publisher:
         self._ensure()
 
     def _ensure(self) -> KafkaProducer:
+        attempt = self._failed_connects
         with self._lock:
             if self._producer is None:
+                if self._failed_connects != attempt:
+                    # Another caller's connect failed while this one waited for the lock:
+                    # answer with it now instead of waiting a whole timeout more.
+                    raise BrokerUnavailable(self._last_failure)
                 timeout_ms = int(self._timeout_s * 1000)
                 try:
                     self._producer = KafkaProducer(
@@ -76,9 +83,11 @@ class Publisher:
                         max_request_size=max(1_048_576, self._max_bytes + 65_536),
                     )
                 except kafka_errors.KafkaError as exc:
-                    raise BrokerUnavailable(
+                    self._last_failure = (
                         f"Kafka broker {','.join(self._servers)} not reachable: {exc}"
-                    ) from exc
+                    )
+                    self._failed_connects += 1
+                    raise BrokerUnavailable(self._last_failure) from exc
             return self._producer
 
     def publish(self, *, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> Delivery:

@@ -46,8 +46,15 @@ def _unavailable(detail: str) -> HTTPException:
     )
 
 
+MAX_LISTED_ISSUES = 200  # a 2 MB body of unknown keys must not buy a 10 MB answer
+
+
 def _invalid(violation: ContractViolation) -> JSONResponse:
-    issues = [{"pointer": i.pointer, "message": i.message} for i in violation.issues]
+    shown = violation.issues[:MAX_LISTED_ISSUES]
+    issues = [{"pointer": i.pointer, "message": i.message} for i in shown]
+    if len(violation.issues) > len(shown):
+        more = len(violation.issues) - len(shown)
+        issues.append({"pointer": "", "message": f"... and {more} more problems not listed"})
     return JSONResponse({"detail": issues}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 

@@ -57,7 +57,8 @@ async def submit(state: GatewayState, report: dict, body: bytes) -> tuple[Receip
         first = await run_in_threadpool(receipts.get, db_path, submission_id)
         if first is not None:
             if first.sha256 != sha256:
-                raise SubmissionConflict(submission_id, first.sha256, sha256)
+                own = first.country == report["country"]
+                raise SubmissionConflict(submission_id, first.sha256 if own else None, sha256)
             return first, False
         delivery = await run_in_threadpool(
             state.publisher.publish,
