@@ -74,8 +74,15 @@ def check_read_only(sql: str) -> list[str]:
 
 
 def open_analyst(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the analyst copy (clear error if missing or corrupt)."""
-    return connect(path, read_only=True, timeout_s=5)
+    """A read-only connection to the analyst copy (clear error if missing or corrupt).
+
+    External access is switched off and the configuration locked, so a query cannot read
+    other files on the host (read_text('/etc/...'), the gateway's token store) nor write any.
+    """
+    con = connect(path, read_only=True, timeout_s=5)
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    return con
 
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:

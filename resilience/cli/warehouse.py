@@ -112,7 +112,10 @@ def _emit(relation, fmt: Format, out: Path | None) -> None:
     if fmt is Format.parquet:
         if out is None:
             raise WarehouseError("--format parquet needs --out FILE")
-        relation.write_parquet(str(out))
+        import pyarrow.parquet as pq
+
+        # Written by pyarrow: the analyst connection has no file access of its own.
+        pq.write_table(relation.fetch_arrow_table(), out)
         _err().print(f"wrote {out}")
         return
     if fmt is Format.csv:
@@ -181,12 +184,13 @@ def export_command(
 ) -> None:
     """Export every mart as Parquet, partitioned by cycle."""
     from resilience.settings import get_settings
+    from warehouse.db import connect
     from warehouse.errors import WarehouseError
     from warehouse.export import export_marts
-    from warehouse.query import open_analyst
 
     try:
-        con = open_analyst(db or get_settings().analyst_path)
+        # Not open_analyst: export runs no user SQL and must write files (COPY ... TO).
+        con = connect(db or get_settings().analyst_path, read_only=True, timeout_s=5)
         try:
             counts = export_marts(con, out)
         finally:

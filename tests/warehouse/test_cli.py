@@ -176,3 +176,16 @@ def test_warehouse_migrate_publish_and_export(tmp_path):
         "hive_partitioning = true) where cycle = '2023-H1'"
     ).fetchall()[0][0]
     assert back == 31
+
+
+def test_queries_cannot_read_other_files_on_the_host(analyst_copy, tmp_path):
+    secret = tmp_path / "tokens.txt"
+    secret.write_text("rsl_secret_token\n")
+    for query in (
+        f"select * from read_text('{secret}')",
+        f"select * from read_csv('{secret}')",
+        "set enable_external_access = true",
+    ):
+        result = _sql(query, "--db", str(analyst_copy))
+        assert result.exit_code == 2, (query, result.output)
+        assert "rsl_secret_token" not in result.output
