@@ -26,10 +26,13 @@ def cycles_from_events(extras: Iterable[dict[str, Any] | None]) -> list[str] | N
 
 
 def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
-    """Rebuild marts (for ``cycles``; all when None; none when empty), then publish."""
+    """Rebuild marts (for ``cycles``; all when None; none when empty), publish the analyst
+    copy, then write the HTML alliance report from it."""
     from warehouse.analyst import publish_analyst_copy
     from warehouse.db import connect
+    from warehouse.errors import WarehouseError
     from warehouse.marts import build_marts
+    from warehouse.report.html import write_report
 
     if cycles is None or cycles:
         con = connect(settings.warehouse_path)
@@ -39,4 +42,9 @@ def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
             con.close()
     publish_analyst_copy(settings.warehouse_path, settings.analyst_path)
     logger.info("marts rebuilt for %s; analyst copy published", cycles or "all cycles")
-    return {"cycles": cycles if cycles is not None else "all"}
+    report = None
+    try:
+        report = str(write_report(settings.analyst_path, settings.report_path))
+    except WarehouseError as exc:  # the data is published; the page is secondary
+        logger.warning("alliance report not written: %s", exc)
+    return {"cycles": cycles if cycles is not None else "all", "report": report}

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / ".run" / "warehouse" / "analyst.duckdb",
         description="Read-only analyst copy, replaced atomically after each load",
     )
+    report_path: Path = Field(
+        PROJECT_ROOT / ".run" / "report" / "alliance-report.html",
+        description="The HTML alliance report the aggregation DAG writes",
+    )
     airflow_home: Path = Field(PROJECT_ROOT / ".run" / "airflow", description="AIRFLOW_HOME")
     airflow_api_port: int = Field(8080, description="Port of the local Airflow api-server (UI)")
 

@@ -12,7 +12,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("report")
 def report(
     out: Path = typer.Option(
-        None, "--out", help="HTML file to write (default: <run_dir>/report/alliance-report.html)"
+        None, "--out", help="HTML file to write (default: RESILIENCE_REPORT_PATH)"
     ),
     cycle: str = typer.Option(
         None, "--cycle", help="Reporting cycle, e.g. 2026-H1 (default: the newest with data)"
@@ -24,7 +24,7 @@ def report(
     from warehouse.report.html import write_report
 
     settings = get_settings()
-    out = out or settings.run_dir / "report" / "alliance-report.html"
+    out = out or settings.report_path
     try:
         written = write_report(settings.analyst_path, out, cycle=cycle)
     except WarehouseError as exc:

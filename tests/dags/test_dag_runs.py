@@ -45,6 +45,9 @@ def test_ingest_then_aggregate_then_replay_dag_runs(airflow_settings) -> None:
     # The analyst copy is published and holds the same verdicts.
     copy = dict(query(settings.analyst_path, "select submission_id, status from verdict"))
     assert copy == verdicts
+    # ... and the HTML alliance report is written from it, for the cycle just loaded.
+    page = settings.report_path.read_text(encoding="utf-8")
+    assert "2026-H1" in page and 'data-chart="coverage"' in page
 
     run = load_dag("replay_reports").test(run_conf={"cycle": "2026-H1", "country": "DEU"})
     assert run.state == "success"

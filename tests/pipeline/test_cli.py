@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from resilience.cli.app import app
 from resilience.settings import get_settings
+from resilience.stack.airflow_stack import resilience_env
 from schemas.generator import generate_report
-from tests.fixtures.airflow import resilience_env
 from tests.pipeline.kafka_helpers import produce, report_event
 
 
