@@ -227,6 +227,37 @@ def up(settings: Settings, *, port: int | None = None, timeout_s: float = 300) -
     return AirflowInfo(url=url, admin_user=ADMIN_USER, password_file=password_file(home), pids=pids)
 
 
+def start_component(
+    settings: Settings, component: str, *, port: int | None = None, timeout_s: float = 120
+) -> int:
+    """Start ONE component (e.g. the triggerer after it died) with the environment ``up`` gives
+    it, and wait until the health document says it is alive; returns its PID.
+
+    A component that still runs is left alone (its PID is returned). ``port`` must be the
+    running api-server's port, since the component reaches the execution API there.
+    """
+    if component not in COMPONENTS:
+        raise ValueError(f"unknown Airflow component {component!r}; one of {', '.join(COMPONENTS)}")
+    port = port or api_port(settings)
+    home = Path(settings.airflow_home).resolve()
+    url = f"http://127.0.0.1:{port}"
+    pid = processes.start(
+        settings.run_dir,
+        process_name(component),
+        _airflow_argv(component),
+        env=airflow_env(settings, port),
+        cwd=home,
+    )
+    processes.wait_healthy(
+        settings.run_dir,
+        process_name(component),
+        lambda: component_healthy(component, health(url)),
+        timeout_s=timeout_s,
+        interval_s=1.0,
+    )
+    return pid
+
+
 def down(run_dir: Path) -> dict[str, int | None]:
     """Stop the components in reverse order of start, each by PID."""
     return {c: processes.stop(run_dir, process_name(c)) for c in reversed(COMPONENTS)}

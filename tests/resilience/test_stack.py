@@ -145,3 +145,11 @@ def test_demo_rerun_submits_above_the_versions_already_seen():
     assert by_country["FRA"] == [2]
     assert by_country["USA"] == [1]
     assert not {p.submission_id for p in first} & {p.submission_id for p in again if p.version > 1}
+
+
+def test_start_component_refuses_a_name_that_is_no_airflow_component(settings):
+    with pytest.raises(
+        ValueError, match=r"unknown Airflow component 'trigerer'; one of api-server"
+    ):
+        airflow_stack.start_component(settings, "trigerer", port=18080)
+    assert airflow_stack.status(settings.run_dir)[3].pid is None  # nothing was started
