@@ -397,7 +397,7 @@ def test_cli_writes_the_report_and_explains_errors(
     warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RESILIENCE_ANALYST_PATH", str(warehouse_file))
-    monkeypatch.setenv("RESILIENCE_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("RESILIENCE_REPORT_PATH", str(tmp_path / "run" / "alliance-report.html"))
     get_settings.cache_clear()
     try:
         runner = CliRunner()
@@ -409,7 +409,7 @@ def test_cli_writes_the_report_and_explains_errors(
 
         result = runner.invoke(report_app, [])
         assert result.exit_code == 0, result.output
-        assert (tmp_path / "run" / "report" / "alliance-report.html").is_file()
+        assert (tmp_path / "run" / "alliance-report.html").is_file()
 
         result = runner.invoke(report_app, ["--cycle", "1999-H1"])
         assert result.exit_code == 1
