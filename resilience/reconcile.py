@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from resilience.settings import Settings
+from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,8 @@ MAX_PROBLEMS = 20  # per check: enough to act on, short enough to print
 _WAREHOUSE_TABLES = ("raw_event", "verdict", "validation_run", "quarantine", "report")
 
 
-class ReconcileError(Exception):
+class ReconcileError(WarehouseError):
     """Reconcile cannot run (a file missing or unreadable); message and hint say why."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
 
 
 @dataclass
@@ -151,7 +144,6 @@ class _Warehouse:
 def read_warehouse(path: Path, *, cycle: str | None, timeout_s: float = 60) -> _Warehouse:
     """Read what reconcile needs in one short read-only window (a load may wait on it)."""
     from warehouse.db import connect
-    from warehouse.errors import WarehouseError
 
     path = Path(path)
     if not path.exists():

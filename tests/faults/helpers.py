@@ -10,6 +10,7 @@ from typing import Any
 from resilience.reconcile import ReconcileReport, reconcile
 from resilience.settings import Settings
 from schemas.flatten import TABLES
+from tests.pipeline.kafka_helpers import produce, read_topic  # noqa: F401  (re-exported)
 
 Event = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
 
@@ -36,47 +37,6 @@ def report_event(report: dict[str, Any], *, body: bytes | None = None) -> Event:
             ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
         ],
     )
-
-
-def produce(settings: Settings, events: list[Event], topic: str | None = None) -> None:
-    """Write events straight to the topic (acks=all), in order, and wait for every ack."""
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list, acks="all", max_request_size=8_000_000
-    )
-    try:
-        futures = [
-            producer.send(topic or settings.report_topic, key=k, value=v, headers=h)
-            for k, v, h in events
-        ]
-        producer.flush(timeout=30)
-        for future in futures:
-            future.get(timeout=30)
-    finally:
-        producer.close(timeout=10)
-
-
-def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float = 20) -> list:
-    """Records of `topic` from the beginning (until `expected` arrived or the timeout)."""
-    import time
-
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_list, group_id=None, auto_offset_reset="earliest"
-    )
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in partitions])
-        records: list = []
-        deadline = time.monotonic() + timeout_s
-        while len(records) < expected and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend(batch)
-        return records
-    finally:
-        consumer.close()
 
 
 def reset_group_offsets(settings: Settings) -> None:

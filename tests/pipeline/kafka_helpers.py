@@ -23,17 +23,21 @@ def report_event(report: dict[str, Any]) -> tuple[bytes, bytes, list[tuple[str, 
     )
 
 
-def produce(settings: Settings, events: list[tuple[bytes | None, bytes | None, list]]) -> None:
+def produce(
+    settings: Settings,
+    events: list[tuple[bytes | None, bytes | None, list]],
+    topic: str | None = None,
+) -> None:
+    """Write events straight to the topic (acks=all), in order, and wait for every ack."""
     from kafka import KafkaProducer
 
     producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list,
-        acks="all",
-        max_request_size=8_000_000,
+        bootstrap_servers=settings.bootstrap_list, acks="all", max_request_size=8_000_000
     )
     try:
         futures = [
-            producer.send(settings.report_topic, key=k, value=v, headers=h) for k, v, h in events
+            producer.send(topic or settings.report_topic, key=k, value=v, headers=h)
+            for k, v, h in events
         ]
         producer.flush(timeout=30)
         for future in futures:
