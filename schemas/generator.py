@@ -138,6 +138,11 @@ def _days(a: date, b: date) -> int:
     return (b - a).days
 
 
+# Share of milestones due in the last year that are still in progress at the cycle's end:
+# real plans slip, and the progress mart's on-time rate needs some that did.
+OVERDUE_SHARE = 0.15
+
+
 def _plan(country: str, seed: int, cycle: str) -> tuple[date, date]:
     """The plan's adoption and horizon: one national plan, adopted 2023-2024, horizon
     2030-2032; for cycles outside it, an earlier/longer plan that covers the cycle."""
@@ -277,13 +282,17 @@ def _clean_report(
         )
 
     measures = []
+    # Its own stream, so the rest of the report does not change with the overdue share.
+    slip = random.Random(f"{seed}:{country}:{cycle}:{version}:slip")
     for mi, m in enumerate(structure["measures"], start=1):
         goal_target = date.fromisoformat(goals[structure["goals"].index(m["goal"])]["target_date"])
         span = max(1, _days(adopted, goal_target))
         milestones, done_share = [], 0.0
         for k in range(1, m["n_milestones"] + 1):
             due = adopted + timedelta(days=span * k // m["n_milestones"])
-            if due <= end:
+            if due <= end and _days(due, end) <= 365 and slip.random() < OVERDUE_SHARE:
+                status, pct = "in_progress", slip.randint(50, 95)  # due, not done: overdue
+            elif due <= end:
                 status, pct = "done", 100
             elif _days(end, due) <= 365:
                 status, pct = "in_progress", rng.randint(10, 90)

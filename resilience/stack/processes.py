@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import subprocess
 import time
@@ -94,6 +95,8 @@ def running_process(run_dir: Path, name: str) -> psutil.Process | None:
     proc = _alive(*entry) if entry else None
     if proc is None:
         log.info("removing stale pid file %s", path)
+        if entry:
+            _end_group(entry[0])  # what a crashed component forked must not outlive it
         path.unlink(missing_ok=True)
     return proc
 
@@ -221,9 +224,27 @@ def stop(run_dir: Path, name: str, *, grace_s: float = 15.0) -> int | None:
         if _alive_any([child]):
             _signal(child, signal.SIGKILL)
     _wait_gone(leftovers, 2.0)
+    _end_group(pid)
     _reap(pid)
     pid_file(run_dir, name).unlink(missing_ok=True)
     return pid
+
+
+def _end_group(leader: int) -> None:
+    """Kill what is left of the process group a component led.
+
+    Every component starts in a session of its own (its PID is the group id), so a child
+    orphaned by a crashed or SIGKILLed component is still found here. Only once the leader
+    is gone: the kernel keeps a group's id from being reused while any member lives.
+    """
+    if pid_exists(leader):  # a zombie leader counts as gone
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(leader, sig)
+        except (ProcessLookupError, PermissionError):
+            return  # the group is empty (or the id now belongs to someone else's group)
+        time.sleep(0.5)
 
 
 def _signal(proc: psutil.Process, sig: signal.Signals) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 
@@ -146,3 +148,25 @@ def test_tree_rss_counts_the_process(tmp_path):
     finally:
         processes.stop(tmp_path, "sleeper", grace_s=5)
     assert processes.tree_rss_bytes(pid) == 0
+
+
+def test_a_killed_component_leaves_no_orphaned_child(tmp_path):
+    # The "component" forks a grandchild that would outlive it, then sleeps.
+    spawner = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+        "print(child.pid, flush=True); time.sleep(600)",
+    ]
+    pid = processes.start(tmp_path, "spawner", spawner)
+    log = processes.log_file(tmp_path, "spawner")
+    assert _wait_for(lambda: log.exists() and log.read_text().split()[-1:] != [] and
+                     log.read_text().split()[-1].isdigit())  # fmt: skip
+    child = int(log.read_text().split()[-1])
+    os.kill(pid, signal.SIGKILL)  # a crash: the grandchild is orphaned
+    assert _wait_for(lambda: not processes.pid_exists(pid))
+    assert processes.pid_exists(child)
+
+    assert processes.status(tmp_path, "spawner").running is False  # stale PID file found ...
+    assert _wait_for(lambda: not processes.pid_exists(child))  # ... and its orphan ended
