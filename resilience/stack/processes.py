@@ -24,7 +24,8 @@ import psutil
 log = logging.getLogger(__name__)
 
 # psutil's create_time is rounded differently across calls on some kernels.
-_CREATE_TIME_TOLERANCE_S = 1.0
+# Two starts of "the same" PID are told apart by when they started (in clock ticks: 10 ms).
+_START_TOLERANCE = 1.0
 
 
 class ProcessError(RuntimeError):
@@ -49,9 +50,28 @@ def log_file(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / "logs" / f"{name}.log"
 
 
+def _started(pid: int) -> float:
+    """When ``pid`` started, in clock ticks since boot (/proc/<pid>/stat, field 22).
+
+    Not psutil's create_time: that is derived from the wall clock, and a clock step (NTP on a
+    VM) moved it by seconds, so live components looked like strangers and their PID files
+    were dropped. Elsewhere than Linux, create_time it is. Raises psutil.Error when gone.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        raise psutil.NoSuchProcess(pid) from None
+    except OSError:
+        return psutil.Process(pid).create_time()
+    try:
+        return float(stat.rsplit(")", 1)[1].split()[19])
+    except (IndexError, ValueError):
+        return psutil.Process(pid).create_time()
+
+
 def _write_pid(path: Path, pid: int) -> None:
     try:
-        line = f"{pid} {psutil.Process(pid).create_time():.3f}\n"
+        line = f"{pid} {_started(pid):.3f}\n"
     except psutil.Error:  # died at once: the PID alone; wait_healthy shows its log
         line = f"{pid}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +86,7 @@ def _alive(pid: int, created: float | None) -> psutil.Process | None:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return None
-        if created is not None and abs(proc.create_time() - created) > _CREATE_TIME_TOLERANCE_S:
+        if created is not None and abs(_started(pid) - created) > _START_TOLERANCE:
             return None
         return proc
     except psutil.Error:
