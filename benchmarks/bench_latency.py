@@ -257,17 +257,6 @@ def _epoch(moment: datetime) -> float:
     return moment.timestamp()  # timestamptz comes back timezone-aware
 
 
-def _descendants(pids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid)
-            found |= {pid, *(c.pid for c in proc.children(recursive=True))}
-        except psutil.Error:
-            continue
-    return found
-
-
 def stack_settings(run: Path) -> Settings:
     from resilience.stack.kafka_broker import free_port
 
@@ -297,7 +286,7 @@ def run_stack(work: Path, plan: list[list[dict]], gap_s: float, say) -> tuple[li
     try:
         info = stack.up(settings, airflow_port=free_port(), timeout_s=240, progress=say)
         up_s = time.monotonic() - started
-        family = _descendants(info.pids.values())
+        family = processes.family(info.pids.values())
         live = info.settings
         for n, burst in enumerate(bursts, 1):
             if n > 1:

@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,6 +294,18 @@ def status(run_dir: Path, name: str) -> ProcStatus:
     return ProcStatus(name=name, pid=pid, running=pid is not None, log_file=log_file(run_dir, name))
 
 
+def family(pids: Iterable[int]) -> set[int]:
+    """The PIDs and every descendant of them (a PID already gone is left out; zombies not)."""
+    found: set[int] = set()
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            found |= {pid, *(c.pid for c in proc.children(recursive=True))}
+        except psutil.Error:
+            continue
+    return found
+
+
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and all its descendants (0 if it is gone)."""
     try:
@@ -318,6 +330,7 @@ def pid_exists(pid: int) -> bool:
 __all__ = [
     "ProcStatus",
     "ProcessError",
+    "family",
     "log_file",
     "log_tail",
     "pid_exists",

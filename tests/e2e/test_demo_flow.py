@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
 from resilience.settings import Settings
@@ -24,18 +23,6 @@ def _free_port() -> int:
     from resilience.stack.kafka_broker import free_port
 
     return free_port()
-
-
-def _tree(pids: list[int]) -> set[int]:
-    """The PIDs and every descendant of them."""
-    found: set[int] = set()
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid)
-            found |= {pid, *(c.pid for c in proc.children(recursive=True))}
-        except psutil.Error:
-            continue
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +44,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.St
     except Exception:
         stack.down(settings)
         raise
-    family = _tree(list(info.pids.values()))
+    family = processes.family(info.pids.values())
     try:
         yield info
     finally:

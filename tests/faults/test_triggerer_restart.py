@@ -38,15 +38,6 @@ WAVE1_TIMEOUT_S = 180  # first verdicts: Airflow parses the DAG and assigns the 
 TRIGGERER = airflow_stack.process_name("triggerer")
 
 
-def _family(pid: int) -> set[int]:
-    """The PID and every descendant of it (empty if it is gone)."""
-    try:
-        proc = psutil.Process(pid)
-        return {pid, *(c.pid for c in proc.children(recursive=True))}
-    except psutil.Error:
-        return set()
-
-
 def _verdict_counts(settings: Settings, ids: list[str]) -> dict[str, int]:
     """submission_id -> number of verdict rows (0 while the warehouse has none yet)."""
     if not Path(settings.warehouse_path).exists():
@@ -114,7 +105,7 @@ def test_triggerer_killed_while_reports_arrive_judges_each_report_once(pipeline_
     family: set[int] = set()
     try:
         info = airflow_stack.up(settings, port=port, timeout_s=240)
-        family |= {p for pid in info.pids.values() for p in _family(pid)}
+        family |= processes.family(info.pids.values())
 
         # Wave 1: the watcher runs and the pipeline judges without anybody's help.
         produce(settings, [report_event(r) for r in reports[0]])
@@ -123,7 +114,7 @@ def test_triggerer_killed_while_reports_arrive_judges_each_report_once(pipeline_
         # Wave 2 streams in; the triggerer is SIGKILLed after its first event was acked.
         old_pid = processes.read_pid(settings.run_dir, TRIGGERER)
         assert old_pid is not None
-        old_family = _family(old_pid)
+        old_family = processes.family([old_pid])
         family |= old_family
         first_acked = threading.Event()
 
@@ -149,13 +140,13 @@ def test_triggerer_killed_while_reports_arrive_judges_each_report_once(pipeline_
         restarted_at = time.monotonic()
         new_pid = airflow_stack.start_component(settings, "triggerer", port=port, timeout_s=120)
         assert new_pid != old_pid
-        family |= _family(new_pid)
+        family |= processes.family([new_pid])
         produce(settings, [report_event(r) for r in reports[2]])
 
         waited = _wait_judged(settings, ids, JUDGE_TIMEOUT_S)
         restart_to_judged = time.monotonic() - restarted_at
         lag, runs = _wait_settled(settings, url)
-        family |= _family(new_pid)
+        family |= processes.family([new_pid])
 
         # Exactly one verdict per produced report, and nothing else judged.
         counts = dict(query(settings, "select submission_id, count(*) from verdict group by 1"))

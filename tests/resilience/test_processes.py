@@ -170,3 +170,23 @@ def test_a_killed_component_leaves_no_orphaned_child(tmp_path):
 
     assert processes.status(tmp_path, "spawner").running is False  # stale PID file found ...
     assert _wait_for(lambda: not processes.pid_exists(child))  # ... and its orphan ended
+
+
+def test_family_holds_a_process_and_its_descendants_but_not_the_gone(tmp_path):
+    spawner = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+        "print(child.pid, flush=True); time.sleep(600)",
+    ]
+    pid = processes.start(tmp_path, "spawner", spawner)
+    log = processes.log_file(tmp_path, "spawner")
+    try:
+        assert _wait_for(lambda: log.read_text().split()[-1:] != [] and
+                         log.read_text().split()[-1].isdigit())  # fmt: skip
+        child = int(log.read_text().split()[-1])
+        assert processes.family([pid, 999_999_999]) == {pid, child}
+    finally:
+        processes.stop(tmp_path, "spawner", grace_s=5)
+    assert not any(processes.pid_exists(p) for p in processes.family([pid, child]))
