@@ -22,7 +22,15 @@ log = logging.getLogger(__name__)
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"
 # The fixed allow-list of marts, in build order (file stem -> table).
-MARTS = ("coverage", "progress", "infrastructure", "compliance", "data_quality", "trends")
+MARTS = (
+    "coverage",
+    "progress",
+    "infrastructure",
+    "compliance",
+    "data_quality",
+    "trends",
+    "ally_cycle",
+)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 

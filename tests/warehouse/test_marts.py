@@ -379,3 +379,59 @@ def test_empty_cycle_list_builds_nothing_and_marts_are_documented(small_warehous
         "where table_name like 'mart_%' and comment is null"
     ).fetchall()
     assert undocumented == []
+
+
+def test_ally_cycle_compares_allies_and_their_change_since_the_previous_cycle(small_warehouse):
+    rows = _rows(
+        small_warehouse,
+        "select * from mart_ally_cycle where country = 'DEU' or cycle = '2023-H1' "
+        "order by cycle, country",
+    )
+    short = [
+        (
+            r["country"],
+            r["cycle"],
+            r["milestones_due"],
+            r["milestones_due_done"],
+            r["on_time_rate"],
+            r["completion_rate"],
+            r["budget_execution"],
+        )
+        for r in rows
+    ]
+    deu = rows[1]
+    # DEU 2022-H2: MS-01 due and done, MS-02 due after 2022-12-31; 10 of 100 MEUR spent.
+    # DEU 2023-H1 v2: MS-04 cancelled; MS-01 done and MS-03 (due 06-30) not, MS-02 not due.
+    # FIN: both due in June, one done; 5 of 20 MEUR. USA: its only milestone due and done.
+    assert short == [
+        ("DEU", "2022-H2", 1, 1, 1.0, 0.5, 0.1),
+        ("DEU", "2023-H1", 2, 1, 0.5, 0.3333, 0.6),
+        ("FIN", "2023-H1", 2, 1, 0.5, 0.5, 0.25),
+        ("USA", "2023-H1", 1, 1, 1.0, 1.0, 0.75),
+    ]
+    assert deu == {
+        "country": "DEU",
+        "cycle": "2023-H1",
+        "prev_cycle": "2022-H2",
+        "milestones": 3,
+        "milestones_done": 1,
+        "completion_rate": 0.3333,
+        "milestones_due": 2,
+        "milestones_due_done": 1,
+        "on_time_rate": 0.5,
+        "budget_allocated_meur": 150.0,
+        "budget_spent_meur": 90.0,
+        "budget_execution": 0.6,
+        "goals": 2,
+        "goals_on_track": 2,
+        "significant_incidents": 3,
+        "outage_hours": 6.5,
+        "completion_rate_delta": -0.1667,
+        "on_time_rate_delta": -0.5,
+        "budget_execution_delta": 0.5,
+        "goals_on_track_delta": 1,
+        "significant_incidents_delta": -2,
+        "outage_hours_delta": -13.5,
+    }
+    # Finland's 2022-H2 report predates membership: no row, so no previous cycle.
+    assert (rows[2]["prev_cycle"], rows[2]["on_time_rate_delta"]) == (None, None)
