@@ -36,7 +36,9 @@ def test_a_clean_generated_report_is_valid_on_both_paths(clean_report: dict) -> 
     assert contract.check_report(clean_report) == []
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     path=st.sampled_from(
         [
@@ -67,7 +69,7 @@ def test_fast_and_detailed_validators_agree_on_mutations(
     assert (contract.check_report(doc) == []) == _slow_valid(doc)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(doc=JSON)
 def test_fast_and_detailed_validators_agree_on_arbitrary_json(doc: object) -> None:
     assert contract.fast_validator().is_valid(doc) == _slow_valid(doc)

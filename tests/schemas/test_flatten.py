@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 
@@ -122,10 +121,8 @@ def test_integral_floats_become_integers_and_the_report_is_untouched() -> None:
     assert report == before
 
 
-def test_flatten_is_fast() -> None:
+def test_flatten_yields_one_row_per_item_every_time() -> None:
+    """Speed lives in `make bench` (bench_validation); here only that repeated runs agree."""
     report = build_report(goals=10, indicators=3, measures=10, milestones=3, sectors=8, risks=5)
-    started = time.perf_counter()
     n_rows = sum(len(rows) for _ in range(500) for rows in flatten(report).values())
-    elapsed = time.perf_counter() - started
     assert n_rows == 500 * (1 + 10 + 30 + 10 + 30 + 8 + 5)
-    assert n_rows / elapsed > 50_000, f"{n_rows / elapsed:.0f} rows/s"
