@@ -20,6 +20,8 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from schemas.policies import problems
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
@@ -297,14 +299,17 @@ def check_report(doc: Any) -> list[Issue]:
         ]
     oversized: dict[tuple, Issue] = {}
     trimmed = _trim_oversized(doc, schema(), (), oversized)
+    policy = [(path, Issue(pointer_of(path), msg)) for path, msg in problems(trimmed, schema())]
     if not oversized and fast_validator().is_valid(doc):
-        return []
+        return [issue for _, issue in policy]
     keyed: list[tuple[tuple, Issue]] = list(oversized.items())
     for error in validator().iter_errors(trimmed):
         path = tuple(error.absolute_path)
         if error.validator == "maxItems" and path in oversized:
             continue  # already reported with the real item count
         keyed += [((*path, *extra), issue) for extra, issue in _explain(error, path)]
+    structural = {issue.pointer for _, issue in keyed}  # one message per place is enough
+    keyed += [pair for pair in policy if pair[1].pointer not in structural]
     keyed.sort(key=lambda pair: (_sort_key(pair[0]), pair[1].message))
     return [issue for _, issue in keyed]
 

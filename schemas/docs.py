@@ -14,6 +14,7 @@ from typing import Any
 
 from schemas import reference
 from schemas.contract import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, SCHEMA_PATH, schema
+from schemas.policies import POLICIES
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ def render_markdown() -> str:
         "- Numbers are finite: `NaN`, `Infinity` and `-Infinity` are refused.",
         "- A key appears at most once per object.",
         "- Every field below is required; a field not listed is refused.",
+        "",
+        "## Value policies",
+        "",
+        "Values the warehouse could not hold are refused when posted, like any structural "
+        "problem, with the JSON pointer of the value (checked by the gateway, "
+        "`resilience validate` and the ingest alike):",
+        "",
+        *[f"- {policy}" for policy in POLICIES],
         "",
         "## Fields",
         "",

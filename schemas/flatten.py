@@ -2,12 +2,15 @@
 
 Every row starts with the report key (submission_id, country, cycle, version) and ends with
 `location`, the JSON pointer of the object it came from, so a finding can point back into
-the submitted document. Dates stay ISO strings; the warehouse casts them.
+the submitted document. Dates stay ISO strings; the warehouse casts them. `submitted_at` is
+normalised to UTC with microseconds (schemas/policies.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from schemas.policies import utc_instant
 
 KEY = ("submission_id", "country", "cycle", "version")
 
@@ -88,7 +91,7 @@ def flatten(report: dict) -> dict[str, list[dict[str, Any]]]:
         "report": [
             {
                 **key,
-                "submitted_at": report["submitted_at"],
+                "submitted_at": utc_instant(report["submitted_at"]),  # policy: stored as UTC
                 "classification": report["classification"],
                 "plan_adopted_on": plan["adopted_on"],
                 "plan_horizon_end": plan["horizon_end"],

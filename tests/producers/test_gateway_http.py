@@ -253,3 +253,20 @@ def test_healthz_reports_the_broker(gateway):
     assert response.json() == {
         "status": "ok", "broker": "reachable", "topic": gateway.settings.report_topic,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("submitted_at", "2016-12-31T23:59:60Z", "leap second"),
+        ("cycle", "0000-H1", "outside 2010 to 2040"),
+    ],
+)
+def test_a_value_the_warehouse_cannot_hold_is_a_422_with_its_pointer(fra, field, value, words):
+    report = make_report("FRA")
+    report[field] = value
+    response = fra.post("/v1/reports", content=to_body(report))
+    assert response.status_code == 422, response.text
+    [issue] = response.json()["detail"]
+    assert issue["pointer"] == f"/{field}"
+    assert words in issue["message"]
