@@ -69,7 +69,7 @@ def test_values_are_carried_over_unchanged() -> None:
     rows = flatten(report)
     assert rows["report"][0] == {
         **KEY,
-        "submitted_at": "2026-07-15T09:30:00+02:00",
+        "submitted_at": "2026-07-15T07:30:00.000000+00:00",  # policy: stored as UTC
         "classification": "NATO UNCLASSIFIED",
         "plan_adopted_on": "2024-03-01",
         "plan_horizon_end": "2030-12-31",

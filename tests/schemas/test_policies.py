@@ -39,8 +39,7 @@ def _with(**changes) -> dict:
         ({"plan__adopted_on": "0000-01-01"}, "/plan/adopted_on", "0000-01-01"),
         ({"submitted_at": "0001-01-01T00:30:00+01:00"}, "/submitted_at", "in UTC"),
         ({"submitted_at": "2026-07-15T09:30:00+24:00"}, "/submitted_at", "RFC 3339"),
-        ({"infrastructure__0__assets_assessed": 5_000_000_000}, "", "1,000,000,000"),
-        ({"risks__0__description": "a\x00b"}, "/risks/0/description", "NUL"),
+        ({"risks__0__description": "a\ud800b"}, "/risks/0/description", "surrogate"),
     ],
 )
 def test_values_the_warehouse_cannot_hold_are_refused_with_their_pointer(changes, pointer, words):
