@@ -20,7 +20,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from schemas.policies import problems
+from schemas.policies import encodable, problems
 
 logger = logging.getLogger(__name__)
 
@@ -245,20 +245,12 @@ def _surrogate_issues(node: Any, path: tuple) -> list[Issue]:
             issues += [
                 Issue(pointer_of(where), "an object key contains an unpaired \\u surrogate escape")
                 for k in item
-                if not _encodable(k)
+                if not encodable(k)
             ]
-        elif isinstance(item, str) and not _encodable(item):
+        elif isinstance(item, str) and not encodable(item):
             issues.append(Issue(pointer_of(where), "text has an unpaired \\u surrogate escape"))
         stack += _children(item, where)
     return issues
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- schema check

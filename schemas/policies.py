@@ -37,7 +37,7 @@ POLICIES = (
 )
 
 CYCLE_PATTERN = "^[0-9]{4}-H[12]$"  # the schema's; cycles are recognised by it
-_CYCLE = re.compile(r"^([0-9]{4})-H[12]$")
+_CYCLE = re.compile(CYCLE_PATTERN)
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _DATE_TIME = re.compile(
     r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
@@ -59,7 +59,7 @@ def _walk(value: Any, node: dict, path: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, dict):
         props = node.get("properties", {})
         for key, item in value.items():
-            if not _text_ok(key):
+            if not encodable(key):
                 yield path, "an object key contains an unpaired surrogate"
             yield from _walk(item, props.get(key, {}), (*path, key))
     elif isinstance(value, list):
@@ -77,7 +77,7 @@ def value_problem(value: Any, node: dict) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
-        if not _text_ok(value):
+        if not encodable(value):
             return "text contains an unpaired surrogate"
         fmt = node.get("format")
         if fmt == "date":
@@ -102,7 +102,8 @@ def value_problem(value: Any, node: dict) -> str | None:
     return None
 
 
-def _text_ok(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """False for text with an unpaired surrogate, which UTF-8 (and so DuckDB) cannot hold."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -111,11 +112,10 @@ def _text_ok(text: str) -> bool:
 
 
 def _cycle_problem(text: str) -> str | None:
-    match = _CYCLE.match(text)
-    if match is None:
+    if _CYCLE.match(text) is None:
         return None  # the schema's pattern reports it
     low, high = CYCLE_YEARS
-    if not low <= int(match.group(1)) <= high:
+    if not low <= int(text[:4]) <= high:
         return f"cycle {text!r} has a year outside {low} to {high}"
     return None
 
