@@ -3,7 +3,11 @@
 A country's plan (goals, indicators, measures, milestones) is drawn from a seed of its own,
 so ids are stable across cycles; what changes with the cycle is progress: indicators move
 from baseline toward target, milestones get done, budgets get spent. Sizes scale with the
-ally (the USA assesses more assets and spends more MEUR than Iceland).
+ally (the USA assesses more assets and spends more MEUR than Iceland). Allies differ: each
+has a profile drawn from the seed (ally_profile: ahead, on plan or lagging; improving, steady
+or slipping), which sets how fast its indicators move, how often and how long its milestones
+slip, how much of its budget it spends, how many incidents it has (rare and skewed) and, in
+generate_history, how often it reports late or resubmits.
 
 Every planted defect is labelled with the rule it must trip and the JSON pointer of the
 object it sits in (a duplicate id is labelled at both occurrences, as both rows are flagged).
@@ -13,6 +17,7 @@ Each defect is built to trip its own rule and no other.
 from __future__ import annotations
 
 import copy
+import math
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -88,6 +93,12 @@ SECTOR_ASSETS = {
     "finance": 90, "government_services": 110, "food": 100,
 }  # fmt: skip
 
+# Relative exposure of the sectors to significant incidents (energy and networks most).
+SECTOR_EXPOSURE = {
+    "energy": 1.6, "communications": 1.5, "transport": 1.0, "water": 0.6, "health": 0.9,
+    "finance": 1.1, "government_services": 0.8, "food": 0.4,
+}  # fmt: skip
+
 RISK_TEXT = {
     "cyber": "Ransomware or state-sponsored intrusion into critical networks",
     "energy_sabotage": "Physical sabotage of substations, pipelines or LNG terminals",
@@ -138,9 +149,92 @@ def _days(a: date, b: date) -> int:
     return (b - a).days
 
 
-# Share of milestones due in the last year that are still in progress at the cycle's end:
-# real plans slip, and the progress mart's on-time rate needs some that did.
-OVERDUE_SHARE = 0.15
+# ------------------------------------------------------------------ ally profiles
+
+# Where an ally stands in 2024 (share of allies, range of its delivery pace: 1.0 is on plan).
+TIERS = {
+    "ahead": (0.25, (0.97, 1.08)),
+    "on_plan": (0.45, (0.82, 0.96)),
+    "lagging": (0.30, (0.55, 0.78)),
+}
+# Which way it goes (share of allies, change of pace per year).
+COURSES = {
+    "improving": (0.30, (0.03, 0.07)),
+    "steady": (0.45, (-0.01, 0.01)),
+    "slipping": (0.25, (-0.07, -0.03)),
+}
+TYPICAL_PACE = 0.85  # an ally at this pace moves its indicators as the plan foresees
+_PACE_EPOCH = date(2024, 1, 1)
+_PACE_BOUNDS = (0.35, 1.12)
+
+
+@dataclass(frozen=True)
+class AllyProfile:
+    """How an ally implements its plan and reports, drawn once from the seed, so the same
+    allies stay ahead or behind (and keep improving or slipping) across cycles."""
+
+    tier: str  # ahead, on_plan, lagging
+    course: str  # improving, steady, slipping
+    pace: float  # delivery pace at the start of 2024 (1.0: milestones and indicators on plan)
+    drift: float  # change of pace per year
+    spend: float  # budget spent per unit of work done (under 1: money flows slowly)
+    incident_rate: float  # mean significant incidents per sector and cycle, before size
+    late_rate: float  # chance that a report arrives after the deadline (generate_history)
+    care: float  # multiplier of the defect rate: careless allies file more defects
+    haste: float  # >1 submits early in the window, <1 close to the deadline
+
+    def pace_on(self, day: date) -> float:
+        years = (day - _PACE_EPOCH).days / 365.25
+        return min(max(self.pace + self.drift * years, _PACE_BOUNDS[0]), _PACE_BOUNDS[1])
+
+
+def _weighted(rng: random.Random, table: dict[str, tuple[float, tuple[float, float]]]):
+    name = rng.choices(list(table), [share for share, _ in table.values()])[0]
+    return name, rng.uniform(*table[name][1])
+
+
+def ally_profile(country: str, seed: int = 0) -> AllyProfile:
+    """The ally's profile for this seed (deterministic)."""
+    rng = random.Random(f"{seed}:{country}:profile")
+    tier, pace = _weighted(rng, TIERS)
+    course, drift = _weighted(rng, COURSES)
+    # Incidents are rare and skewed: most allies report a few, some many (log-normal rate).
+    incident_rate = min(rng.lognormvariate(-2.0, 1.1), 3.0)
+    late_rate = rng.choices((0.0, 0.05, 0.25), (0.55, 0.30, 0.15))[0]
+    return AllyProfile(
+        tier=tier,
+        course=course,
+        pace=round(pace, 3),
+        drift=round(drift, 3),
+        spend=round(rng.uniform(0.72, 1.04) if tier != "lagging" else rng.uniform(0.6, 0.9), 3),
+        incident_rate=round(incident_rate, 3),
+        late_rate=late_rate,
+        care=rng.choices((0.4, 1.0, 1.8), (0.35, 0.45, 0.20))[0],
+        haste=round(rng.uniform(0.5, 2.5), 2),
+    )
+
+
+def _mean_pace(profile: AllyProfile, start: date, end: date) -> float:
+    """Average pace between two days (steps of about two months)."""
+    days = _days(start, end)
+    if days <= 0:
+        return profile.pace_on(start)
+    steps = max(1, days // 61)
+    days_at = (start + timedelta(days=days * (i + 0.5) / steps) for i in range(steps))
+    return sum(profile.pace_on(day) for day in days_at) / steps
+
+
+def _delivered_on(profile: AllyProfile, key: str, due: date) -> date:
+    """When a milestone gets done: stable per milestone (a slip seen in one cycle is still
+    there, or resolved, in the next); laggards slip more often and longer, leaders finish early."""
+    rng = random.Random(key)
+    pace, u, size = profile.pace_on(due), rng.random(), rng.random()
+    late_share = min(max(0.06 + 1.4 * (1.0 - pace), 0.02), 0.85)
+    if u < late_share:
+        return due + timedelta(days=int(45 + size * (150 + 1500 * max(0.0, 1.0 - pace))))
+    if pace > 1.0 and u > 1.0 - (pace - 1.0) * 4:
+        return due - timedelta(days=int(15 + size * 150))
+    return due
 
 
 def _plan(country: str, seed: int, cycle: str) -> tuple[date, date]:
@@ -214,6 +308,15 @@ def _structure(country: str, seed: int) -> dict:
     return {"goals": goals, "measures": measures, "threats": threats}
 
 
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth; means here stay small)."""
+    limit, k, product = math.exp(-min(mean, 30.0)), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k
+
+
 def _value(unit: str, x: float) -> float | int:
     if unit == "count":
         return max(1, round(x))
@@ -237,6 +340,10 @@ def _clean_report(
     deadline = end + reference.DEADLINE_AFTER_END
     scale = SCALE.get(country, 1.0)
     eu = reference.allies()[country].eu_member
+    profile = ally_profile(country, seed)
+    # Work done so far runs at the ally's pace, integrated since adoption: a slipping ally
+    # slows down (its indicators never move backwards), an improving one catches up.
+    effort = _mean_pace(profile, adopted, end) / TYPICAL_PACE
 
     goals = []
     for g in structure["goals"]:
@@ -244,7 +351,8 @@ def _clean_report(
         time_share = max(0.0, min(1.0, _days(adopted, end) / max(1, _days(adopted, target_date))))
         indicators, shares = [], []
         for ind in g["indicators"]:
-            share = max(0.0, min(1.0, time_share * ind["efficiency"] + rng.uniform(-0.02, 0.02)))
+            planned = time_share * ind["efficiency"] * effort
+            share = max(0.0, min(1.0, planned + rng.uniform(-0.02, 0.02)))
             shares.append(share)
             current = ind["baseline"] + (ind["target"] - ind["baseline"]) * share
             measured = end - timedelta(days=rng.randint(0, 45))
@@ -266,7 +374,7 @@ def _clean_report(
             status = "not_started"
         elif end > target_date:
             status = "delayed"
-        elif min(i["efficiency"] for i in g["indicators"]) < 0.8:
+        elif progress < 0.85 * time_share or min(i["efficiency"] for i in g["indicators"]) < 0.8:
             status = "at_risk"
         else:
             status = "on_track"
@@ -282,18 +390,19 @@ def _clean_report(
         )
 
     measures = []
-    # Its own stream, so the rest of the report does not change with the overdue share.
-    slip = random.Random(f"{seed}:{country}:{cycle}:{version}:slip")
     for mi, m in enumerate(structure["measures"], start=1):
         goal_target = date.fromisoformat(goals[structure["goals"].index(m["goal"])]["target_date"])
         span = max(1, _days(adopted, goal_target))
         milestones, done_share = [], 0.0
         for k in range(1, m["n_milestones"] + 1):
             due = adopted + timedelta(days=span * k // m["n_milestones"])
-            if due <= end and _days(due, end) <= 365 and slip.random() < OVERDUE_SHARE:
-                status, pct = "in_progress", slip.randint(50, 95)  # due, not done: overdue
-            elif due <= end:
+            key = f"{seed}:{country}:{m['measure_id']}:{k}:delivery"
+            done_on = _delivered_on(profile, key, due)
+            if done_on <= end:
                 status, pct = "done", 100
+            elif due <= end:  # due, not done: overdue
+                overdue = min(1.0, _days(due, end) / max(1, _days(due, done_on)))
+                status, pct = "in_progress", 50 + round(45 * overdue)
             elif _days(end, due) <= 365:
                 status, pct = "in_progress", rng.randint(10, 90)
             else:
@@ -310,7 +419,7 @@ def _clean_report(
                     "completion_pct": pct,
                 }
             )
-        spent = round(m["allocated"] * done_share * rng.uniform(0.85, 1.05), 1)
+        spent = round(m["allocated"] * done_share * profile.spend * rng.uniform(0.92, 1.04), 1)
         measures.append(
             {
                 "measure_id": m["measure_id"],
@@ -324,8 +433,12 @@ def _clean_report(
 
     infrastructure = []
     maturity = max(0.0, min(1.0, (end.year - 2023) / 6))  # EU directives take hold over time
+    # Its own stream, so the rest of the report does not change with the incident model.
+    hazard = random.Random(f"{seed}:{country}:{cycle}:{version}:incidents")
     for sector, base in SECTOR_ASSETS.items():
-        incidents = max(0, round(rng.gauss(1.5 * scale**0.5, 1.0)))
+        rate = profile.incident_rate * SECTOR_EXPOSURE.get(sector, 1.0) * scale**0.5
+        incidents = _poisson(hazard, rate * hazard.lognormvariate(0.0, 0.5))
+        outage = sum(hazard.lognormvariate(1.3, 1.0) for _ in range(incidents))
         if eu:
             cer, nis2 = (
                 rng.choices(("full", "partial", "none"), (0.2 + 0.6 * maturity, 0.6, 0.2))[0]
@@ -339,7 +452,7 @@ def _clean_report(
                 "assets_assessed": max(1, round(base * scale * rng.uniform(0.8, 1.2))),
                 "redundancy_pct": round(rng.uniform(55, 97), 1),
                 "significant_incidents": incidents,
-                "outage_hours": round(incidents * rng.uniform(0.5, 14), 1),
+                "outage_hours": round(min(outage, 24.0 * 90), 1),
                 "eu_alignment": {"cer": cer, "nis2": nis2},
             }
         )
@@ -355,8 +468,9 @@ def _clean_report(
         for r, threat in enumerate(structure["threats"], start=1)
     ]
 
-    if submitted_at is None:
-        day = end + timedelta(days=rng.randint(3, _days(end, deadline) - 1))
+    if submitted_at is None:  # within the window; hasty allies early, others near the deadline
+        window = _days(end, deadline) - 4
+        day = end + timedelta(days=3 + min(window, int(window * rng.random() ** profile.haste)))
         submitted_at = datetime.combine(day, time(rng.randint(7, 18), rng.randint(0, 59)), UTC)
     return {
         "schema_version": "1",
@@ -761,21 +875,85 @@ def generate_reports(
             member = reference.allies()[country].joined_on <= end
             if not member and not include_non_members:
                 continue
-            rng = random.Random(f"{seed}:{country}:{cycle}:pick")
-            defects: list[str] = []
-            if rng.random() < defect_rate:
-                eligible = [
-                    c
-                    for c in plantable_rules()
-                    if c != "RPT-001"
-                    and (c != "IND-003" or country in previous)
-                    and (c != "INF-005" or not reference.allies()[country].eu_member)
-                ]
-                defects = rng.sample(eligible, rng.randint(1, 3))
-                if {"RPT-002", "GOL-003"} <= set(defects):
-                    defects.remove("GOL-003")
+            defects = _pick_defects(country, cycle, seed, defect_rate, country in previous)
             generated = generate_report(
                 country, cycle, seed=seed, defects=defects, previous=previous.get(country)
             )
             previous[country] = generated.report
             yield generated
+
+
+def _pick_defects(
+    country: str, cycle: str, seed: int, defect_rate: float, has_previous: bool
+) -> list[str]:
+    """One to three plantable defects for a share `defect_rate` of the reports, more often
+    for careless allies (the profile's care), none otherwise."""
+    rng = random.Random(f"{seed}:{country}:{cycle}:pick")
+    if rng.random() >= min(1.0, defect_rate * ally_profile(country, seed).care):
+        return []
+    eligible = [
+        c
+        for c in plantable_rules()
+        if c != "RPT-001"
+        and (c != "IND-003" or has_previous)
+        and (c != "INF-005" or not reference.allies()[country].eu_member)
+    ]
+    defects = rng.sample(eligible, rng.randint(1, 3))
+    if {"RPT-002", "GOL-003"} <= set(defects):
+        defects.remove("GOL-003")
+    return defects
+
+
+# Chances that a first version is followed by a second one in the same cycle.
+FIX_REJECTED = 0.8  # a rejected report is corrected and resubmitted
+FIX_FLAGGED = 0.35  # a report accepted with warnings is cleaned up
+VOLUNTARY_UPDATE = 0.04  # a clean report is updated anyway (new figures)
+
+
+def generate_history(
+    countries: list[str] | None = None,
+    cycles: list[str] | None = None,
+    *,
+    seed: int = 0,
+    defect_rate: float = 0.1,
+) -> Iterator[GeneratedReport]:
+    """A submission history as it arrives: every member's report per cycle, as
+    generate_reports draws it, plus what its profile adds: some reports late (labelled
+    RPT-003, mostly from the same few allies) and second versions (clean corrections of
+    defective reports, and the odd voluntary update), each submitted after the first.
+    Yields in submission order within a cycle; same seed, same history.
+    """
+    drawn: dict[str, dict] = {}  # each ally's last report as generate_reports drew it
+    for generated in generate_reports(countries, cycles, seed=seed, defect_rate=defect_rate):
+        report = generated.report
+        country, cycle = report["country"], report["cycle"]
+        previous, drawn[country] = drawn.get(country), report
+        profile = ally_profile(country, seed)
+        rng = random.Random(f"{seed}:{country}:{cycle}:history")
+        deadline = reference.cycle_bounds(cycle)[1] + reference.DEADLINE_AFTER_END
+        codes = list(dict.fromkeys(d.rule_code for d in generated.planted))
+        if rng.random() < profile.late_rate and "RPT-003" not in codes:
+            codes.append("RPT-003")
+            generated = generate_report(country, cycle, seed=seed, defects=codes, previous=previous)
+        yield generated
+        severities = {RULES[code].severity.value for code in codes if code != "RPT-003"}
+        if "BLOCKER" in severities:
+            chance = FIX_REJECTED
+        elif severities & {"ERROR", "WARNING"}:
+            chance = FIX_FLAGGED
+        else:
+            chance = VOLUNTARY_UPDATE
+        if rng.random() >= chance:
+            continue
+        first = _parse_rfc3339(generated.report["submitted_at"])
+        again = first + timedelta(days=rng.randint(2, 25), hours=rng.randint(0, 6))
+        late = again.date() > deadline
+        second = generate_report(
+            country, cycle, version=2, seed=seed, defects=["RPT-003"] if late else []
+        )
+        second.report["submitted_at"] = _rfc3339(again)
+        yield second
+
+
+def _parse_rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

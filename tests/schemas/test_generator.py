@@ -3,13 +3,20 @@ trips exactly its own rule (checked through the real GX suites)."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
+import duckdb
 import pytest
 
 from schemas import reference
 from schemas.contract import check_report
+from schemas.flatten import flatten
 from schemas.generator import (
     SCALE,
     DefectNotPlantable,
+    ally_profile,
+    generate_history,
     generate_report,
     generate_reports,
     plantable_rules,
@@ -227,3 +234,160 @@ def test_some_due_milestones_slip_so_on_time_rates_are_informative() -> None:
                     done += ms["status"] == "done"
     assert due > 0
     assert 0.6 < done / due < 1.0  # mostly on time, never all of them
+
+
+# --- allies differ: profiles, and the spread the marts show -------------------------------
+
+SPREAD_SEED = 2026  # the demo's seed
+SPREAD_CYCLES = ["2024-H1", "2024-H2", "2025-H1", "2025-H2", "2026-H1"]
+
+
+def test_each_ally_has_a_profile_from_the_seed_and_the_allies_differ():
+    profiles = {c: ally_profile(c, SPREAD_SEED) for c in reference.allies()}
+    assert profiles == {c: ally_profile(c, SPREAD_SEED) for c in reference.allies()}
+    assert {p.tier for p in profiles.values()} == {"ahead", "on_plan", "lagging"}
+    assert {p.course for p in profiles.values()} == {"improving", "steady", "slipping"}
+    other = {c: ally_profile(c, SPREAD_SEED + 1) for c in reference.allies()}
+    assert sum(profiles[c] != other[c] for c in profiles) >= 30  # a new seed, a new world
+
+
+@pytest.fixture(scope="module")
+def ally_marts():
+    """mart_ally_cycle and mart_coverage over five generated cycles of every member (in memory)."""
+    from warehouse.load import load_accepted
+    from warehouse.marts import build_marts
+    from warehouse.migrate import prepare
+
+    con = duckdb.connect()
+    prepare(con)
+    rows: dict[str, list[dict]] = {}
+    for generated in generate_reports(cycles=SPREAD_CYCLES, seed=SPREAD_SEED, defect_rate=0.0):
+        for table, table_rows in flatten(generated.report).items():
+            rows.setdefault(table, []).extend(table_rows)
+    load_accepted(con, rows)
+    build_marts(con)
+    yield con
+    con.close()
+
+
+def _column(con, sql: str) -> list:
+    return [row[0] for row in con.execute(sql).fetchall()]
+
+
+def test_the_marts_show_allies_ahead_and_behind_within_a_cycle(ally_marts):
+    latest = "from mart_ally_cycle where cycle = '2026-H1'"
+    on_time = _column(ally_marts, f"select on_time_rate {latest} and milestones_due > 0")
+    assert len(on_time) == 32
+    assert min(on_time) < 0.6 and max(on_time) == 1.0  # laggards well behind, leaders on time
+    assert 0.1 < sum(r == 1.0 for r in on_time) / len(on_time) < 0.8  # not a wall of 100 %
+    execution = _column(ally_marts, f"select budget_execution {latest}")
+    assert max(execution) - min(execution) > 0.25
+    on_track = _column(ally_marts, f"select goals_on_track / goals {latest}")
+    assert min(on_track) < 0.2 and max(on_track) > 0.7
+    cells = _column(
+        ally_marts,
+        "select on_track_share from mart_coverage where cycle = '2026-H1' and indicators > 0",
+    )
+    assert 0.1 < sum(v == 1.0 for v in cells) / len(cells) < 0.6
+
+
+def test_some_allies_improve_over_the_cycles_and_some_slip(ally_marts):
+    change = dict(
+        ally_marts.execute(
+            "select country, arg_max(on_time_rate, cycle) - arg_min(on_time_rate, cycle) "
+            "from mart_ally_cycle where cycle >= '2024-H2' and milestones_due > 0 "
+            "group by country"
+        ).fetchall()
+    )
+    assert sum(d >= 0.2 for d in change.values()) >= 3, change
+    assert sum(d <= -0.2 for d in change.values()) >= 3, change
+    # The delta columns say the same between consecutive cycles.
+    deltas = _column(ally_marts, "select on_time_rate_delta from mart_ally_cycle")
+    assert min(d for d in deltas if d is not None) < -0.1 < 0.1 < max(d for d in deltas if d)
+
+
+def test_incidents_are_rare_and_skewed_between_allies(ally_marts):
+    per_ally = sorted(
+        _column(
+            ally_marts,
+            "select sum(significant_incidents) from mart_ally_cycle group by country",
+        )
+    )
+    median = per_ally[len(per_ally) // 2]
+    assert median <= 10  # over five cycles and eight sectors: most allies report a few
+    assert per_ally[-1] >= 5 * max(median, 1)  # and a few report many
+    assert sum(per_ally[-4:]) > 0.4 * sum(per_ally)
+    quiet = _column(
+        ally_marts, "select count(*) from mart_ally_cycle where significant_incidents = 0"
+    )
+    assert quiet[0] > 0.2 * 5 * 32
+
+
+def test_indicators_move_plausibly_between_cycles():
+    def shares(report: dict) -> dict[str, float]:
+        return {
+            ind["indicator_id"]: (ind["current_value"] - ind["baseline_value"])
+            / (ind["target_value"] - ind["baseline_value"])
+            for goal in report["goals"]
+            for ind in goal["indicators"]
+        }
+
+    steps = []
+    for country in ("USA", "EST", "ITA", "NOR", "POL", "PRT"):
+        reports = [generate_report(country, c, seed=SPREAD_SEED).report for c in SPREAD_CYCLES]
+        for before, after in zip(reports, reports[1:], strict=False):
+            a, b = shares(before), shares(after)
+            steps += [b[i] - a[i] for i in a]
+    assert all(-0.06 < step < 0.3 for step in steps)  # rounding noise back, never a leap
+    assert sum(step > 0.01 for step in steps) > 0.7 * len(steps)
+
+
+def test_same_seed_same_bytes_other_seed_other_world():
+    def dump(seed: int) -> bytes:
+        history = generate_history(["DEU", "EST", "USA"], ["2025-H2", "2026-H1"], seed=seed)
+        return json.dumps([(g.report, [vars(d) for d in g.planted]) for g in history]).encode()
+
+    assert dump(5) == dump(5)
+    assert dump(5) != dump(6)
+
+
+@pytest.fixture(scope="module")
+def history():
+    cycles = [f"{year}-H{half}" for year in range(2024, 2027) for half in (1, 2)]
+    return list(generate_history(cycles=cycles, seed=SPREAD_SEED, defect_rate=0.15))
+
+
+def test_history_has_believable_late_and_resubmitted_reports(history):
+    firsts = [g for g in history if g.report["version"] == 1]
+    seconds = [g for g in history if g.report["version"] == 2]
+    assert len(firsts) == 6 * 32
+    late = [g for g in firsts if any(d.rule_code == "RPT-003" for d in g.planted)]
+    assert 0.03 <= len(late) / len(firsts) <= 0.2
+    by_ally = Counter(g.report["country"] for g in late)
+    assert sum(n for _, n in by_ally.most_common(5)) > 0.5 * len(late)  # the same few allies
+    assert 0.03 <= len(seconds) / len(firsts) <= 0.25
+    first_of = {(g.report["country"], g.report["cycle"]): g for g in firsts}
+    for second in seconds:
+        first = first_of[(second.report["country"], second.report["cycle"])]
+        assert second.report["submitted_at"] > first.report["submitted_at"]
+        assert second.report["submission_id"] != first.report["submission_id"]
+        assert {d.rule_code for d in second.planted} <= {"RPT-003"}  # a correction is clean
+    rejected = [
+        k
+        for k, g in first_of.items()
+        if any(RULES[d.rule_code].severity.value == "BLOCKER" for d in g.planted)
+    ]
+    fixed = {(g.report["country"], g.report["cycle"]) for g in seconds}
+    assert rejected and sum(k in fixed for k in rejected) / len(rejected) >= 0.5
+
+
+def test_a_history_yields_exactly_its_labelled_defects(history):
+    recent = [g for g in history if g.report["cycle"] >= "2025-H2"]
+    reports = [g.report for g in recent]
+    result = validate_batch(reports, _priors([g.report for g in history]))
+    planted = {
+        (g.report["submission_id"], d.rule_code, d.location) for g in recent for d in g.planted
+    }
+    found = {(f.submission_id, f.rule_code, f.location) for f in result.findings}
+    assert found == planted
+    assert all(check_report(r) == [] for r in reports)
