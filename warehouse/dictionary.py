@@ -62,6 +62,8 @@ def _render(con: duckdb.DuckDBPyConnection) -> str:
         return groups.get(name, "acc")
 
     objects.sort(key=lambda o: (order[group(o[0])], o[0]))
+    # current_<table> views that only filter their table are listed without columns.
+    mirrored = {name for name, kind, _ in objects if kind == "table"} - {"verdict"}
     lines = [
         "# Data dictionary",
         "",
@@ -72,7 +74,7 @@ def _render(con: duckdb.DuckDBPyConnection) -> str:
     ]
     for name, kind, comment in objects:
         lines += [f"## {name} ({kind})", "", comment or "", ""]
-        if kind == "view" and name.startswith("current_") and name != "current_verdict":
+        if kind == "view" and name.removeprefix("current_") in mirrored:
             continue
         columns = con.execute(
             "select column_name, data_type, coalesce(comment, '') from duckdb_columns() "

@@ -48,9 +48,16 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "002_reference.sql",
         "003_accepted.sql",
         "004_current_views.sql",
+        "005_current_sector_totals.sql",
     ]
     assert second == []
-    assert ledger == [(1, "audit"), (2, "reference"), (3, "accepted"), (4, "current_views")]
+    assert ledger == [
+        (1, "audit"),
+        (2, "reference"),
+        (3, "accepted"),
+        (4, "current_views"),
+        (5, "current_sector_totals"),
+    ]
     assert tables == EXPECTED_TABLES
 
 
@@ -70,14 +77,14 @@ def test_edited_applied_migration_is_refused_by_name(tmp_path):
 def test_failed_migration_names_the_file_and_leaves_nothing_half_applied(tmp_path):
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, migrations)
-    (migrations / "005_broken.sql").write_text("create table ok_part (a int);\ncreate tabel x;\n")
+    (migrations / "006_broken.sql").write_text("create table ok_part (a int);\ncreate tabel x;\n")
     con = connect(tmp_path / "w.duckdb")
 
-    with pytest.raises(WarehouseError, match="migration 005_broken.sql failed"):
+    with pytest.raises(WarehouseError, match="migration 006_broken.sql failed"):
         migrate(con, migrations)
     versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
     leftovers = con.execute("select count(*) from duckdb_tables() where table_name = 'ok_part'")
-    assert versions == [1, 2, 3, 4]
+    assert versions == [1, 2, 3, 4, 5]
     assert leftovers.fetchone()[0] == 0
     con.close()
 

@@ -72,13 +72,8 @@ goals as (
 ),
 
 sectors as (
-    select
-        country,
-        cycle,
-        sum(significant_incidents)::bigint as significant_incidents,
-        sum(outage_hours) as outage_hours
-    from current_infrastructure
-    group by country, cycle
+    select country, cycle, significant_incidents, outage_hours
+    from current_sector_totals
 ),
 
 rates as (
