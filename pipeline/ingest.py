@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import consume, judge
+from pipeline import consume, health, isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event, quarantine_row
 from resilience.settings import Settings
 from warehouse.load import RawEvent, land_raw
@@ -32,9 +32,12 @@ class SimulatedCrash(RuntimeError):
 class IngestFailed(RuntimeError):
     """A batch could not be ingested; carries the submission ids it held."""
 
-    def __init__(self, message: str, submission_ids: list[str]) -> None:
+    def __init__(
+        self, message: str, submission_ids: list[str], *, event: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.submission_ids = submission_ids
+        self.event = event  # topic, partition, offset, submission_id of the batch's head
 
 
 @dataclass
@@ -55,6 +58,7 @@ class IngestResult:
     validation_run_ids: list[str] = field(default_factory=list)
     lag_left: int = 0
     seconds: float = 0.0
+    unjudgeable: list[dict[str, Any]] = field(default_factory=list)  # SYS-001 events
 
     def add(self, outcome: judge.Outcome) -> None:
         self.reports += outcome.reports
@@ -76,6 +80,7 @@ class IngestResult:
             "accepted_with_warnings": self.accepted_with_warnings,
             "rejected": self.rejected,
             "dead_lettered": self.dead_lettered,
+            "unjudgeable": len(self.unjudgeable),
             "findings": {sev: self.findings.get(sev, 0) for sev in judge.SEVERITIES},
             "touched_cycles": sorted(self.touched_cycles),
             "lag_left": self.lag_left,
@@ -92,6 +97,25 @@ def drain(
     limit = max_batches if max_batches is not None else settings.ingest_max_batches
     result = IngestResult()
     started = time.perf_counter()
+    try:
+        _drain(settings, result, limit, stop_after)
+    except SimulatedCrash:
+        raise
+    except Exception as exc:
+        health.record_failure(
+            settings,
+            isolation.describe(exc) if not isinstance(exc, IngestFailed) else str(exc),
+            getattr(exc, "event", None),
+            result.lag_left if result.lag_left else None,
+        )
+        raise
+    result.seconds = time.perf_counter() - started
+    health.record_success(settings, result.summary(), result.unjudgeable)
+    logger.info("ingest done: %s", result.summary())
+    return result
+
+
+def _drain(settings: Settings, result: IngestResult, limit: int, stop_after: str | None) -> None:
     consumer = consume.open_consumer(settings)
     dlq = DeadLetterProducer(
         settings.bootstrap_list, settings.dead_letter_topic, settings.gateway_max_body_bytes
@@ -99,7 +123,8 @@ def drain(
     try:
         empty_polls = 0
         while result.batches < limit:
-            if consume.lag(consumer) == 0:
+            result.lag_left = consume.lag(consumer)
+            if result.lag_left == 0:
                 break
             records = consume.poll_batch(consumer, settings.ingest_batch_size)
             if not records:
@@ -121,9 +146,6 @@ def drain(
             dlq.close()
         finally:
             consumer.close(autocommit=False)
-    result.seconds = time.perf_counter() - started
-    logger.info("ingest done: %s", result.summary())
-    return result
 
 
 def _ingest_batch(
@@ -134,44 +156,124 @@ def _ingest_batch(
     result: IngestResult,
     stop_after: str | None,
 ) -> None:
+    """Judge a batch (bisected on data failures, see pipeline.isolation), then commit offsets."""
     result.events += len(events)
-    ids = sorted({sid for e in events if (sid := e.header("submission_id"))})
     try:
-        result.landed += judge.land(settings, events, land_raw)
-        if stop_after == "landed":
-            raise SimulatedCrash("simulated crash after landing raw events")
-
-        reports: list[tuple[RawEvent, dict[str, Any]]] = []
-        poisons: list[Poison] = []
-        for event in events:
-            parsed = parse_event(event, max_bytes=settings.gateway_max_body_bytes)
-            (poisons if isinstance(parsed, Poison) else reports).append((event, parsed))
-        poisons = [p for _, p in poisons]
-        ids = sorted(set(ids) | {r["submission_id"] for _, r in reports})
-
-        plan = judge.plan(settings, reports, poisons)
-        poisons = plan.poisons  # reused submission ids joined the poison on the way
-        if poisons:
-            dlq.send_all(poisons)
-        outcome = judge.validate(plan)
-        if stop_after == "validated":
-            raise SimulatedCrash("simulated crash after validation, before the DuckDB commit")
-
-        if outcome.has_work or plan.new_poisons:
-            judge.commit(
-                settings,
-                outcome,
-                quarantine=[quarantine_row(p, outcome.validation_run_id) for p in plan.new_poisons],
-                events=len(events),
-                trigger="ingest",
-            )
-        result.add(outcome)
-        result.dead_lettered += len(plan.new_poisons)
-        result.skipped_redeliveries += plan.skipped
-        if stop_after == "committed_db":
-            raise SimulatedCrash("simulated crash after the DuckDB commit, before the offsets")
+        isolation.judge_apart(
+            events,
+            lambda chunk: _judge_events(settings, dlq, list(chunk), result, stop_after),
+            lambda event, exc: _reject_unjudgeable(settings, dlq, event, exc, result),
+            canary=lambda: judge.canary(settings),
+            passthrough=(SimulatedCrash,),
+        )
     except SimulatedCrash:
         raise
     except Exception as exc:
-        raise IngestFailed(f"batch of {len(events)} event(s) failed: {exc}", ids) from exc
+        ids = sorted({sid for e in events if (sid := e.header("submission_id"))})
+        head = events[0]
+        raise IngestFailed(
+            f"batch of {len(events)} event(s) from {head.topic}/{head.partition}@{head.offset} "
+            f"failed: {isolation.describe(exc)}",
+            ids,
+            event=event_coordinates(head),
+        ) from exc
     consume.commit(consumer, events)
+
+
+def _judge_events(
+    settings: Settings,
+    dlq: DeadLetterProducer,
+    events: list[RawEvent],
+    result: IngestResult,
+    stop_after: str | None,
+) -> None:
+    """Land, parse, plan, validate and commit these events (one DuckDB transaction)."""
+    landed = judge.land(settings, events, land_raw)
+    if stop_after == "landed":
+        raise SimulatedCrash("simulated crash after landing raw events")
+
+    reports: list[tuple[RawEvent, dict[str, Any]]] = []
+    poisons: list[Poison] = []
+    for event in events:
+        parsed = parse_event(event, max_bytes=settings.gateway_max_body_bytes)
+        if isinstance(parsed, Poison):
+            poisons.append(parsed)
+        else:
+            reports.append((event, parsed))
+
+    plan = judge.plan(settings, reports, poisons)
+    dlq.send_all(plan.new_poisons)  # before the commit that records them: at least once
+    outcome = judge.validate(plan)
+    if stop_after == "validated":
+        raise SimulatedCrash("simulated crash after validation, before the DuckDB commit")
+
+    if outcome.has_work or plan.new_poisons:
+        judge.commit(
+            settings,
+            outcome,
+            quarantine=[quarantine_row(p, outcome.validation_run_id) for p in plan.new_poisons],
+            events=len(events),
+            trigger="ingest",
+        )
+    result.landed += landed
+    result.add(outcome)
+    result.dead_lettered += len(plan.new_poisons)
+    result.skipped_redeliveries += plan.skipped
+    if stop_after == "committed_db":
+        raise SimulatedCrash("simulated crash after the DuckDB commit, before the offsets")
+
+
+def _reject_unjudgeable(
+    settings: Settings,
+    dlq: DeadLetterProducer,
+    event: RawEvent,
+    exc: BaseException,
+    result: IngestResult,
+) -> None:
+    """SYS-001: a rejected verdict (when the event holds a report), a dead letter with the
+    reason, and a quarantine row, all recorded once however often the event is redelivered."""
+    problem = isolation.describe(exc)
+    report = _report_of(event, settings.gateway_max_body_bytes)
+    sid = report["submission_id"] if report else event.header("submission_id")
+    judged, quarantined = judge.already_recorded(settings, event, sid)
+    if judged and quarantined:
+        result.skipped_redeliveries += 1
+        return
+    poison = Poison(event, f"{judge.UNJUDGEABLE_RULE} could not be judged: {problem}")
+    if not quarantined:
+        dlq.send_all([poison])
+    outcome = judge.Outcome()
+    if report is not None and not judged:
+        outcome = judge.unjudgeable(report, problem, isolation.field_of(exc))
+    quarantine = [] if quarantined else [quarantine_row(poison, outcome.validation_run_id)]
+    try:
+        judge.commit(settings, outcome, quarantine=quarantine, events=1, trigger="ingest")
+    except Exception as exc:
+        if isolation.is_infrastructure(exc) or not outcome.has_work:
+            raise
+        # The verdict itself cannot be stored: keep the event as a dead letter only.
+        logger.error("SYS-001 verdict for %s not storable (%s)", sid, isolation.describe(exc))
+        outcome = judge.Outcome()
+        judge.commit(settings, outcome, quarantine=quarantine, events=1, trigger="ingest")
+    result.add(outcome)
+    result.dead_lettered += 0 if quarantined else 1
+    result.unjudgeable.append(
+        {**event_coordinates(event), "submission_id": sid, "problem": problem}
+    )
+
+
+def _report_of(event: RawEvent, max_bytes: int) -> dict[str, Any] | None:
+    try:
+        parsed = parse_event(event, max_bytes=max_bytes)
+    except Exception:  # the parser itself failed on it: no report to give a verdict to
+        return None
+    return None if isinstance(parsed, Poison) else parsed
+
+
+def event_coordinates(event: RawEvent) -> dict[str, Any]:
+    return {
+        "topic": event.topic,
+        "partition": event.partition,
+        "offset": event.offset,
+        "submission_id": event.header("submission_id"),
+    }

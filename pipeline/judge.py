@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.deadletter import Poison, content_sha256
 from resilience.settings import Settings
-from schemas.rules import CROSS_REPORT_RULES
+from schemas.rules import CROSS_REPORT_RULES, SYSTEM_RULES
 from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ SEVERITIES = ("BLOCKER", "ERROR", "WARNING", "INFO")
 # needs the warehouse, so the pipeline applies it rather than a GX suite.
 DUPLICATE_VERSION_RULE = "RPT-004"
 DUPLICATE_VERSION_MESSAGE = CROSS_REPORT_RULES[DUPLICATE_VERSION_RULE].message
+UNJUDGEABLE_RULE = "SYS-001"
+UNJUDGEABLE_SEVERITY = str(SYSTEM_RULES[UNJUDGEABLE_RULE].severity)
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
@@ -37,7 +39,7 @@ def sql(name: str) -> str:
 def _connect(settings: Settings, *, migrate: bool = False) -> Any:
     from warehouse.db import connect
 
-    con = connect(settings.warehouse_path)
+    con = connect(settings.warehouse_path, timeout_s=settings.warehouse_lock_timeout_s)
     if migrate:
         from warehouse.migrate import migrate as apply_migrations
 
@@ -258,6 +260,47 @@ def _add_verdict(out: Outcome, report: dict[str, Any], status: str, counts: Coun
     )
 
 
+def unjudgeable(report: dict[str, Any], problem: str, field_name: str | None) -> Outcome:
+    """A rejected verdict with one SYS-001 finding, for a report the pipeline cannot judge."""
+    from schemas.rules import SUITE_VERSION
+
+    out = Outcome(
+        validation_run_id=str(uuid.uuid4()),
+        started_at=datetime.now(UTC),
+        suite_version=SUITE_VERSION,
+        reports=1,
+    )
+    out.findings.append(
+        {
+            "submission_id": report["submission_id"],
+            "validation_run_id": out.validation_run_id,
+            "rule_code": UNJUDGEABLE_RULE,
+            "severity": UNJUDGEABLE_SEVERITY,
+            "table_name": "report",
+            "location": field_name or "",
+            "message": f"The pipeline could not judge this report: {problem}. It is kept for "
+            "replay once the cause is fixed; resubmitting the same content will not help.",
+            "value": None,
+        }
+    )
+    _add_verdict(out, report, "rejected", Counter({UNJUDGEABLE_SEVERITY: 1}))
+    return out
+
+
+def already_recorded(settings: Settings, event: RawEvent, submission_id: str | None) -> tuple:
+    """(judged, dead-lettered): what a redelivered, once-unjudgeable event left behind."""
+    con = _connect(settings)
+    try:
+        judged = bool(
+            submission_id
+            and con.execute(sql("judged_ids"), {"submission_ids": [submission_id]}).fetchall()
+        )
+        quarantined = not _not_yet_quarantined(con, [Poison(event, "")])
+    finally:
+        con.close()
+    return judged, quarantined
+
+
 def commit(
     settings: Settings,
     outcome: Outcome,
@@ -265,16 +308,10 @@ def commit(
     quarantine: list[dict[str, Any]],
     events: int,
     trigger: str,
+    replays: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the outcome (and dead-letter quarantine rows) in ONE DuckDB transaction."""
-    from warehouse.load import (
-        load_accepted,
-        record_findings,
-        record_quarantine,
-        record_validation_run,
-        record_verdicts,
-    )
-
+    """Write the outcome (and dead-letter quarantine rows, and the dead-letter replay
+    attempts it settles) in ONE DuckDB transaction."""
     run_id = outcome.validation_run_id or str(uuid.uuid4())
     for row in quarantine:
         row["validation_run_id"] = run_id
@@ -295,11 +332,13 @@ def commit(
     try:
         con.begin()
         try:
-            load_accepted(con, outcome.accepted_rows)
-            record_verdicts(con, outcome.verdicts)
-            record_findings(con, outcome.findings)
-            record_quarantine(con, outcome.quarantine + quarantine)
-            record_validation_run(con, run)
+            _write(con, outcome, quarantine, run)
+            if replays:
+                from warehouse.dead_letters import record_replays
+
+                for row in replays:
+                    row.setdefault("validation_run_id", run_id if outcome.has_work else None)
+                record_replays(con, replays)
             con.commit()
         except BaseException:
             con.rollback()
@@ -307,3 +346,49 @@ def commit(
     finally:
         con.close()
     outcome.validation_run_id = run_id
+
+
+def _write(con: Any, outcome: Outcome, quarantine: list[dict[str, Any]], run: dict) -> None:
+    from warehouse.load import (
+        load_accepted,
+        record_findings,
+        record_quarantine,
+        record_validation_run,
+        record_verdicts,
+    )
+
+    load_accepted(con, outcome.accepted_rows)
+    record_verdicts(con, outcome.verdicts)
+    record_findings(con, outcome.findings)
+    record_quarantine(con, outcome.quarantine + quarantine)
+    record_validation_run(con, run)
+
+
+def canary(settings: Settings) -> None:
+    """Judge the contract's clean example and write it in a transaction that is rolled back.
+    Raises when even a known-good report cannot be judged: then a failing event is not at
+    fault, and rejecting it would blame a submitter for the pipeline's own defect."""
+    import schemas
+    from schemas.contract import parse_report
+
+    example = Path(schemas.__file__).resolve().parent / "examples" / "clean.json"
+    report = {**parse_report(example.read_bytes()), "submission_id": str(uuid.uuid4())}
+    outcome = validate(Plan(to_validate=[report]))
+    run = {
+        "validation_run_id": outcome.validation_run_id,
+        "started_at": outcome.started_at,
+        "finished_at": datetime.now(UTC),
+        "events": 1,
+        "reports": 1,
+        "suite_version": outcome.suite_version,
+        "trigger": "canary",
+    }
+    con = _connect(settings)
+    try:
+        con.begin()
+        try:
+            _write(con, outcome, [], run)
+        finally:
+            con.rollback()
+    finally:
+        con.close()

@@ -6,7 +6,6 @@ rows are keyed by their natural keys, so rows accepted before stay as they are.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 from pipeline import judge
 from pipeline.deadletter import Poison, parse_event
 from resilience.settings import Settings
-from warehouse.load import RawEvent
+from warehouse.load import RawEvent, raw_events_of
 
 logger = logging.getLogger(__name__)
 
@@ -52,21 +51,7 @@ def load_events(settings: Settings, country: str | None) -> list[RawEvent]:
         ).fetchall()
     finally:
         con.close()
-    events = []
-    for topic, partition, offset, key, value, headers, ts in rows:
-        pairs = json.loads(headers) if headers else []
-        events.append(
-            RawEvent(
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                key=key,
-                value=value,
-                headers=[(k, None if v is None else str(v).encode("utf-8")) for k, v in pairs],
-                timestamp_ms=ts,
-            )
-        )
-    return events
+    return raw_events_of(rows)
 
 
 def replay(

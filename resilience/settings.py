@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     ingest_max_batches: int = Field(
         200, ge=1, description="Batches one ingest run drains at most before it yields"
     )
+    warehouse_lock_timeout_s: float = Field(
+        30, gt=0, description="How long a load waits for another process's warehouse lock"
+    )
 
     # Local state
     run_dir: Path = Field(PROJECT_ROOT / ".run", description="PIDs, logs and data of the stack")

@@ -247,4 +247,18 @@ CROSS_REPORT_RULES: dict[str, Rule] = _rules(
     ),
 )
 
-ALL_RULES: dict[str, Rule] = RULES | CROSS_REPORT_RULES
+# Not a content rule: the verdict the pipeline gives a report it cannot judge at all (a fault
+# of the pipeline or an input class the contract missed), so that one report never stalls
+# the others. The report is dead-lettered too; `resilience deadletter replay` judges it again.
+SYSTEM_RULES: dict[str, Rule] = _rules(
+    Rule(
+        "SYS-001",
+        "report",
+        B,
+        "The pipeline could not judge this report; it is rejected and kept for replay. "
+        "The message names the field and the problem; the Alliance's data team is alerted.",
+        "",
+    ),
+)
+
+ALL_RULES: dict[str, Rule] = RULES | CROSS_REPORT_RULES | SYSTEM_RULES

@@ -218,7 +218,8 @@ def validate_batch(
     earlier accepted cycles (IND-003). `submitted_at_overrides`: submission_id -> the instant
     that counts for lateness (RPT-003). ValueError if a submission_id occurs twice.
     """
-    from schemas.suites import build_suites  # GX's import is slow; keep it off the clock
+    with _quiet_gx():  # GX's import logs ~200 INFO lines; the import is slow, off the clock
+        from schemas.suites import build_suites
 
     started = time.perf_counter()
     flat = [_flattened(n, r) for n, r in enumerate(reports)]

@@ -47,6 +47,7 @@ def publish_analyst_copy(
                 shutil.copyfileobj(src, out, length=4 * 1024 * 1024)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)  # the copy is for every analyst; the live file is not
             os.replace(tmp, analyst_path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -1,4 +1,6 @@
-"""The one exception the warehouse raises for anything a user can fix."""
+"""The one exception the warehouse raises for anything a user can fix, and its subclass
+for a warehouse that cannot be used right now (the pipeline retries those, see
+pipeline.isolation, and never blames the data for them)."""
 
 from __future__ import annotations
 
@@ -13,3 +15,7 @@ class WarehouseError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The file cannot be opened now: locked by another process, missing or corrupt."""

@@ -64,6 +64,26 @@ class RawEvent:
         return None
 
 
+def raw_events_of(rows: Iterable[tuple]) -> list[RawEvent]:
+    """RawEvents from raw_event rows (topic, partition, offset, key, value, headers json,
+    timestamp_ms): the landed bytes as the pipeline first consumed them."""
+    events = []
+    for topic, partition, offset, key, value, headers, ts in rows:
+        pairs = json.loads(headers) if headers else []
+        events.append(
+            RawEvent(
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                key=key,
+                value=value,
+                headers=[(k, None if v is None else str(v).encode("utf-8")) for k, v in pairs],
+                timestamp_ms=ts,
+            )
+        )
+    return events
+
+
 def land_raw(con: duckdb.DuckDBPyConnection, events: list[RawEvent]) -> int:
     """Append events to raw_event; returns how many were new (redeliveries are ignored)."""
     if not events:

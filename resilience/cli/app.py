@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from resilience.cli import contract, kafka, pipeline, reconcile, report, stack, submit, warehouse
+from resilience.cli import (
+    contract,
+    deadletter,
+    kafka,
+    pipeline,
+    reconcile,
+    report,
+    stack,
+    submit,
+    warehouse,
+)
 
 app = typer.Typer(
     name="resilience",
@@ -29,6 +39,7 @@ for area in (
     report.app,
 ):
     app.add_typer(area)
+app.add_typer(deadletter.app, name="deadletter")
 app.add_typer(kafka.app, name="kafka", help="The local Kafka broker and the project's topics.")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -38,16 +37,15 @@ def test_lock_held_by_another_process_times_out_with_a_hint(tmp_path):
     path = tmp_path / "w.duckdb"
     holder = _hold_lock(path, 30)
     try:
-        started = time.monotonic()
         with pytest.raises(WarehouseError) as info:
             connect(path, timeout_s=0.6)
-        waited = time.monotonic() - started
     finally:
         holder.kill()
         holder.wait()
-    assert "is locked by another process" in info.value.message
-    assert "one writing process" in info.value.hint
-    assert 0.5 <= waited < 5
+    # The operator learns who holds it (DuckDB's PID, then what that process is).
+    assert f"is locked by PID {holder.pid}, user " in info.value.message
+    assert "(waited 0.6s)" in info.value.message and "\n" not in info.value.message
+    assert "even a read-only one" in info.value.hint and "resilience sql" in info.value.hint
 
 
 def test_lock_released_while_waiting_lets_the_connection_through(tmp_path):

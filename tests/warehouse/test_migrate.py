@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 
 EXPECTED_TABLES = {
     "raw_event",
+    "dead_letter_replay",
     "report",
     "goal",
     "indicator",
@@ -49,6 +50,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "003_accepted.sql",
         "004_current_views.sql",
         "005_current_sector_totals.sql",
+        "006_dead_letter_replay.sql",
     ]
     assert second == []
     assert ledger == [
@@ -57,6 +59,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         (3, "accepted"),
         (4, "current_views"),
         (5, "current_sector_totals"),
+        (6, "dead_letter_replay"),
     ]
     assert tables == EXPECTED_TABLES
 
@@ -77,14 +80,14 @@ def test_edited_applied_migration_is_refused_by_name(tmp_path):
 def test_failed_migration_names_the_file_and_leaves_nothing_half_applied(tmp_path):
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, migrations)
-    (migrations / "006_broken.sql").write_text("create table ok_part (a int);\ncreate tabel x;\n")
+    (migrations / "999_broken.sql").write_text("create table ok_part (a int);\ncreate tabel x;\n")
     con = connect(tmp_path / "w.duckdb")
 
-    with pytest.raises(WarehouseError, match="migration 006_broken.sql failed"):
+    with pytest.raises(WarehouseError, match="migration 999_broken.sql failed"):
         migrate(con, migrations)
     versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
     leftovers = con.execute("select count(*) from duckdb_tables() where table_name = 'ok_part'")
-    assert versions == [1, 2, 3, 4, 5]
+    assert versions == [1, 2, 3, 4, 5, 6]
     assert leftovers.fetchone()[0] == 0
     con.close()
 
