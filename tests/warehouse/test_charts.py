@@ -132,12 +132,60 @@ def test_line_breaks_at_missing_values_and_marks_each_point() -> None:
     assert y[("score", "2026-H2")] < y[("score", "2025-H1")]
 
 
+def test_sparkline_marks_each_known_point_and_names_the_first_and_last_cycle() -> None:
+    svg = charts.sparkline(
+        ["2025-H1", "2025-H2", "2026-H1"],
+        {"on time": [40.0, None, 90.0], "budget executed": [20.0, 30.0, 35.0]},
+        title="Estonia",
+        desc="d",
+        chart="profile-EST",
+    )
+    root = parse(svg)
+    by_key = {(g.get("data-series"), g.get("data-x")): g for g in marks(root)}
+    assert len(by_key) == 5  # the missing on-time point is not drawn
+    assert title_of(by_key[("on time", "2026-H1")]) == "on time, 2026-H1: 90 %"
+    y = {k: float(g.find(f"{SVG}circle").get("cy")) for k, g in by_key.items()}
+    assert y[("on time", "2026-H1")] < y[("on time", "2025-H1")]  # better is higher
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert texts[:2] == ["2025-H1", "2026-H1"] and "90%" in texts
+    assert 'id="chart-profile-EST-title"' in svg
+
+
+def test_dot_rows_place_each_value_on_the_shared_axis_in_its_series_colour() -> None:
+    rows = [("NLD", "Netherlands"), ("EST", "Estonia"), ("ISL", "Iceland")]
+    values = {
+        ("NLD", "on time"): 100.0,
+        ("NLD", "budget"): 50.0,
+        ("EST", "on time"): 40.0,
+        ("EST", "budget"): None,
+    }
+    root = parse(
+        charts.dot_rows(
+            rows, ["on time", "budget"], values, title="Ranking", desc="d",
+            notes={"EST": "3 of 7 due milestones done"},
+        )
+    )  # fmt: skip
+    dots = {(g.get("data-row"), g.get("data-series")): g for g in marks(root)}
+    assert set(dots) == {("NLD", "on time"), ("NLD", "budget"), ("EST", "on time")}
+    assert (
+        title_of(dots[("EST", "on time")]) == "Estonia, on time: 40 % (3 of 7 due milestones done)"
+    )
+    cx = {k: float(g.find(f"{SVG}circle").get("cx")) for k, g in dots.items()}
+    assert cx[("NLD", "on time")] > cx[("NLD", "budget")] > cx[("EST", "on time")]
+    fills = {k: g.find(f"{SVG}circle").get("fill") for k, g in dots.items()}
+    assert fills[("NLD", "on time")] == fills[("EST", "on time")] == charts.PALETTE[0]
+    assert fills[("NLD", "budget")] == charts.PALETTE[1]
+    assert "no data" in [t.text for t in root.iter(f"{SVG}text")]  # Iceland
+
+
 def test_empty_inputs_still_give_valid_svg() -> None:
     for svg in (
         charts.heatmap([], [], {}, title="t", desc="d"),
         charts.bar([], title="t", desc="d"),
         charts.grouped_bar([], [], {}, title="t", desc="d"),
         charts.line([], {}, title="t", desc="d"),
+        charts.sparkline([], {}, title="t", desc="d"),
+        charts.dot_rows([], [], {}, title="t", desc="d"),
     ):
         assert marks(parse(svg)) == []
 

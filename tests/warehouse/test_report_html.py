@@ -30,7 +30,16 @@ from warehouse.report.html import render_report, write_report
 
 pytestmark = pytest.mark.integration
 
-CHARTS = ("coverage", "progress", "compliance", "data-quality", "trend")
+CHARTS = (
+    "ranking",
+    "alliance-trend",
+    "ally-trend",
+    "coverage",
+    "progress",
+    "compliance",
+    "data-quality",
+    "trend",
+)
 RUN = "run-1"
 
 
@@ -304,6 +313,33 @@ def test_every_chart_is_drawn_in_chromium_with_the_warehouse_figures(
     trend = {(m["data-series"], m["data-x"]): m["data-value"] for m in figures["trend"]["marks"]}
     assert float(trend[("mean data-quality score", "2024-H1")]) == pytest.approx(268 / 3)
 
+    # Ranking (mart_ally_cycle): FIN did all its due milestones and all of its plan, BEL all due
+    # ones but half of its plan; so FIN ranks first. USA was rejected: not ranked.
+    ranking = figures["ranking"]["marks"]
+    assert list(dict.fromkeys(m["data-row"] for m in ranking)) == ["FIN", "BEL"]
+    dots = {(m["data-row"], m["data-series"]): m["title"] for m in ranking}
+    assert dots[("FIN", "due milestones done")] == (
+        "Finland, due milestones done: 100 % (1 of 1 due milestones done)"
+    )
+    assert dots[("BEL", "milestones done")].startswith("Belgium, milestones done: 50 %")
+    assert dots[("BEL", "budget executed")].startswith("Belgium, budget executed: 50 %")
+    alliance = {(m["data-series"], m["data-x"]): m for m in figures["alliance-trend"]["marks"]}
+    assert alliance[("budget executed", "2024-H1")]["title"] == "budget executed, 2024-H1: 64 %"
+    assert float(alliance[("milestones done", "2024-H1")]["data-value"]) == pytest.approx(200 / 3)
+    assert alliance[("goals on track", "2023-H2")]["data-value"] == "100.0"
+    assert ("due milestones done", "2023-H2") not in alliance  # nothing was due yet
+    per_ally = {(m["data-row"], m["data-col"]): m["title"] for m in figures["ally-trend"]["marks"]}
+    assert per_ally[("BEL", "2024-H1")] == "Belgium × 2024-H1: 100 %"
+    assert per_ally[("BEL", "2023-H2")] == "Belgium × 2023-H2: no data (no milestone due yet)"
+    assert per_ally[("FIN", "2023-H2")] == "Finland × 2023-H2: no data (no accepted report)"
+    assert re.findall(r'<tr data-ally="(\w+)">', dom) == ["FIN", "BEL"]
+    profiles = re.findall(
+        r'<article class="profile" data-ally="(\w+)">.*?data-field="standing">(\w[\w-]*)<',
+        dom,
+        flags=re.S,
+    )
+    assert profiles == [("FIN", "ahead"), ("BEL", "behind")]
+
     assert re.search(r'data-field="cycle">2024-H1<', dom)
     assert re.search(r'data-field="freshness">2024-09-10 12:00 UTC<', dom)
     assert re.search(r'data-field="generated">\d{4}-\d\d-\d\d \d\d:\d\d UTC<', dom)
@@ -364,6 +400,7 @@ def test_an_empty_warehouse_gives_a_no_data_page(tmp_path: Path) -> None:
     con.close()
     assert "No data yet" in before_marts
     assert "The warehouse has no mart_coverage, mart_progress" in before_marts
+    assert "mart_ally_cycle" in before_marts
     assert "No data yet" in after_marts
     assert "No report has been submitted and accepted" in after_marts
     assert "2026-12-01 03:00 UTC" in after_marts
@@ -417,3 +454,39 @@ def test_cli_writes_the_report_and_explains_errors(
         assert "Traceback" not in result.output
     finally:
         get_settings.cache_clear()
+
+
+# --- the report of a generated history: the spread between allies is visible ----------------
+
+
+@pytest.fixture(scope="module")
+def sample_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from resilience.sample import build_sample_warehouse
+
+    path = tmp_path_factory.mktemp("sample") / "analyst.duckdb"
+    build_sample_warehouse(path)
+    con = connect(path, read_only=True)
+    try:
+        return render_report(con)
+    finally:
+        con.close()
+
+
+def test_a_generated_history_shows_allies_ahead_behind_improving_and_slipping(sample_page):
+    parser = FigureParser()
+    parser.feed(sample_page)
+    on_time = [
+        float(m["data-value"])
+        for m in parser.figures["ranking"]["marks"]
+        if m["data-series"] == "due milestones done"
+    ]
+    assert len(on_time) >= 25
+    assert on_time == sorted(on_time, reverse=True)  # a ranking, best first
+    assert max(on_time) == 100.0 and min(on_time) < 60.0  # and a wide spread
+    standings = re.findall(r'data-field="standing">([\w-]+)<', sample_page)
+    courses = re.findall(r'data-field="course">([\w ]+)<', sample_page)
+    assert {"ahead", "mid-field", "behind"} <= set(standings)
+    assert {"improving", "slipping"} <= set(courses)
+    cycles = {m["data-col"] for m in parser.figures["ally-trend"]["marks"]}
+    assert len(cycles) == 5  # every generated cycle has a column
+    assert re.search(r"<strong>\d+ % – 100 %</strong>due milestones done, range", sample_page)

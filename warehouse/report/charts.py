@@ -1,4 +1,4 @@
-"""Inline SVG chart builders for the HTML report: heatmap, bar, grouped bar, line.
+"""Inline SVG chart builders for the HTML report: heatmap, bar, grouped bar, line, sparkline.
 
 Pure functions from small Python inputs to one ``<svg>`` string, so the report needs no
 script, no font and no network to open. Every drawn data mark has ``class="mark"`` and a
@@ -292,7 +292,8 @@ def line(
     left, top, plot_w, plot_h = 56.0, 36.0, max(60.0 * len(x_labels), 360.0), 200.0
     known = [v for vs in series.values() for v in vs if v is not None]
     ymax = vmax if vmax is not None else nice_max(max(known, default=0.0))
-    width, height = left + plot_w + 30, top + plot_h + 60
+    legend_w = sum(16 + len(name) * 6.8 + 18 for name in series)
+    width, height = max(left + plot_w + 30, left + legend_w), top + plot_h + 60
     step = plot_w / max(len(x_labels) - 1, 1)
     colours = {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(series)}
     body = _legend([(name, colours[name]) for name in series], left, 12)
@@ -339,5 +340,111 @@ def line(
                 f'<g class="mark" data-series="{_e(name)}" data-x="{_e(x_labels[i])}" '
                 f'data-value="{_e(value)}"><title>{_e(f"{name}, {x_labels[i]}: {fmt(value)}")}'
                 f'</title><circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/></g>'
+            )
+    return _svg(width, height, title, desc, body, chart)
+
+
+def sparkline(
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    title: str,
+    desc: str,
+    vmax: float = 100.0,
+    fmt: Formatter = percent,
+    chart: str = "sparkline",
+) -> str:
+    """A small line chart without axes for a profile card: one line per series over the
+    shared x labels, the first and last cycle named below, every point a titled mark."""
+    left, top, plot_w, plot_h = 6.0, 6.0, 200.0, 44.0
+    width, height = left + plot_w + 44, top + plot_h + 18
+    step = plot_w / max(len(x_labels) - 1, 1)
+    colours = {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(series)}
+    body = [
+        f'<line x1="{left:.1f}" y1="{top + plot_h:.1f}" x2="{left + plot_w:.1f}" '
+        f'y2="{top + plot_h:.1f}" stroke="#dddddd"/>',
+        f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left + plot_w:.1f}" y2="{top:.1f}" '
+        f'stroke="#eeeeee"/>',
+    ]
+    if x_labels:
+        body.append(_text(left, top + plot_h + 10, x_labels[0], extra='font-size="9"'))
+        if len(x_labels) > 1:
+            body.append(
+                _text(left + plot_w, top + plot_h + 10, x_labels[-1], anchor="end",
+                      extra='font-size="9"')
+            )  # fmt: skip
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        return left + step * i, top + plot_h - plot_h * min(max(value, 0.0), vmax) / vmax
+
+    for name, values in series.items():
+        colour = colours[name]
+        known = [(i, v) for i, v in enumerate(values) if v is not None]
+        if len(known) > 1:
+            points = " ".join("{:.1f},{:.1f}".format(*point(i, v)) for i, v in known)
+            body.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.5"/>'
+            )
+        for i, value in known:
+            x, y = point(i, value)
+            body.append(
+                f'<g class="mark" data-series="{_e(name)}" data-x="{_e(x_labels[i])}" '
+                f'data-value="{_e(value)}"><title>{_e(f"{name}, {x_labels[i]}: {fmt(value)}")}'
+                f'</title><circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/></g>'
+            )
+        if known:
+            i, value = known[-1]
+            x, y = point(i, value)
+            body.append(_text(x + 5, y, fmt(value).replace(" ", ""), extra='font-size="9"'))
+    return _svg(width, height, title, desc, body, chart)
+
+
+def dot_rows(
+    rows: Sequence[tuple[str, str]],
+    series: Sequence[str],
+    values: Mapping[tuple[str, str], float | None],
+    *,
+    title: str,
+    desc: str,
+    vmax: float = 100.0,
+    fmt: Formatter = percent,
+    notes: Mapping[str, str] | None = None,
+    chart: str = "dots",
+) -> str:
+    """One row per (key, label) with a dot per series on a shared 0..vmax axis: a compact
+    ranking where the spread between rows and between measures shows at a glance.
+    ``notes`` adds detail to every dot's title of a row, by row key."""
+    notes = notes or {}
+    row_h, plot_w, plot_top = 16.0, 420.0, 36.0
+    left = _label_width([label for _, label in rows])
+    width = left + plot_w + 40
+    height = plot_top + row_h * len(rows) + 24
+    colours = {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(series)}
+    body = _legend([(name, colours[name]) for name in series], left, 12)
+    body += _axis_x(left, plot_top, plot_w, height - 24, vmax, fmt)
+
+    def x_of(value: float) -> float:
+        return left + plot_w * min(max(value, 0.0), vmax) / vmax
+
+    for i, (key, label) in enumerate(rows):
+        y = plot_top + row_h * i + row_h / 2
+        body.append(_text(left - 6, y, label, anchor="end"))
+        known = [(name, values.get((key, name))) for name in series]
+        known = [(name, v) for name, v in known if v is not None]
+        if not known:
+            body.append(_text(left + 4, y, "no data", extra='fill="#555555"'))
+            continue
+        xs = [x_of(v) for _, v in known]
+        body.append(
+            f'<line x1="{min(xs):.1f}" y1="{y:.1f}" x2="{max(xs):.1f}" y2="{y:.1f}" '
+            f'stroke="#bbbbbb" stroke-width="1"/>'
+        )
+        for name, value in known:
+            tip = f"{label}, {name}: {fmt(value)}" + _note(notes.get(key))
+            body.append(
+                f'<g class="mark" data-row="{_e(key)}" data-series="{_e(name)}" '
+                f'data-value="{_e(value)}"><title>{_e(tip)}</title>'
+                f'<circle cx="{x_of(value):.1f}" cy="{y:.1f}" r="4.5" fill="{colours[name]}" '
+                f'stroke="#ffffff" stroke-width="0.8"/></g>'
             )
     return _svg(width, height, title, desc, body, chart)

@@ -21,9 +21,15 @@ log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).with_name("sql")
 # The report needs these; a warehouse without them (or without rows) gets the "no data" page.
-MARTS = ("mart_coverage", "mart_progress", "mart_compliance", "mart_data_quality")
+MARTS = (
+    "mart_coverage",
+    "mart_progress",
+    "mart_compliance",
+    "mart_data_quality",
+    "mart_ally_cycle",
+)
 REFERENCE = ("ally", "domain", "cycle")
-LATEST_CYCLES = 8  # compliance chart: the cycles up to the reported one
+LATEST_CYCLES = 8  # compliance and trend charts: the cycles up to the reported one
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,47 @@ class Quality:
     findings: dict[str, int]
 
 
+@dataclass(frozen=True)
+class AllyFigures:
+    """One ally's implementation figures in one cycle (rates 0..1), and their change since
+    its previous reported cycle."""
+
+    country: str
+    milestones_due: int
+    milestones_due_done: int
+    on_time: float | None
+    completion: float | None
+    budget_execution: float | None
+    goals: int
+    goals_on_track: int
+    incidents: int | None
+    outage_hours: float | None
+    on_time_delta: float | None
+    completion_delta: float | None
+    budget_execution_delta: float | None
+
+
+@dataclass(frozen=True)
+class AllianceTrend:
+    """Alliance-wide figures of one cycle, pooled over the allies' reports (rates 0..1)."""
+
+    cycle: str
+    allies: int
+    on_time: float | None
+    completion: float | None
+    budget_execution: float | None
+    goals_on_track: float | None
+    incidents: int | None
+
+
+@dataclass(frozen=True)
+class AllyPoint:
+    cycle: str
+    on_time: float | None
+    completion: float | None
+    budget_execution: float | None
+
+
 @dataclass
 class ReportData:
     cycle: str | None
@@ -74,6 +121,9 @@ class ReportData:
     compliance: list[Compliance] = field(default_factory=list)
     quality: list[Quality] = field(default_factory=list)
     quality_trend: dict[str, float] = field(default_factory=dict)
+    ranking: list[AllyFigures] = field(default_factory=list)  # best on-time rate first
+    trend: list[AllianceTrend] = field(default_factory=list)  # the latest cycles, in order
+    ally_trends: dict[str, list[AllyPoint]] = field(default_factory=dict)  # same cycles
 
     @property
     def empty(self) -> bool:
@@ -166,6 +216,51 @@ def load_report_data(con: duckdb.DuckDBPyConnection, cycle: str | None = None) -
         for r in _rows(con, "quality_trend")
         if r["cycle"] <= cycle
     }
+    data.ranking = [
+        AllyFigures(
+            country=r["country"],
+            milestones_due=int(r["milestones_due"] or 0),
+            milestones_due_done=int(r["milestones_due_done"] or 0),
+            on_time=_float(r["on_time_rate"]),
+            completion=_float(r["completion_rate"]),
+            budget_execution=_float(r["budget_execution"]),
+            goals=int(r["goals"] or 0),
+            goals_on_track=int(r["goals_on_track"] or 0),
+            incidents=None
+            if r["significant_incidents"] is None
+            else int(r["significant_incidents"]),
+            outage_hours=_float(r["outage_hours"]),
+            on_time_delta=_float(r["on_time_rate_delta"]),
+            completion_delta=_float(r["completion_rate_delta"]),
+            budget_execution_delta=_float(r["budget_execution_delta"]),
+        )
+        for r in _rows(con, "ally_ranking", cycle=cycle)
+    ]
+    data.trend = [
+        AllianceTrend(
+            cycle=r["cycle"],
+            allies=int(r["allies"]),
+            on_time=_float(r["on_time_rate"]),
+            completion=_float(r["completion_rate"]),
+            budget_execution=_float(r["budget_execution"]),
+            goals_on_track=_float(r["goals_on_track_share"]),
+            incidents=None
+            if r["significant_incidents"] is None
+            else int(r["significant_incidents"]),
+        )
+        for r in _rows(con, "alliance_trend", cycle=cycle)
+    ][-LATEST_CYCLES:]
+    window = {t.cycle for t in data.trend}
+    for r in _rows(con, "ally_trends", cycle=cycle):
+        if r["cycle"] in window:
+            data.ally_trends.setdefault(r["country"], []).append(
+                AllyPoint(
+                    cycle=r["cycle"],
+                    on_time=_float(r["on_time_rate"]),
+                    completion=_float(r["completion_rate"]),
+                    budget_execution=_float(r["budget_execution"]),
+                )
+            )
     return data
 
 

@@ -7,6 +7,7 @@ are rebuilt; ``render_report`` gives the HTML of an open connection (tests, prev
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from markupsafe import Markup
 
 from warehouse.db import connect
 from warehouse.report import charts
-from warehouse.report.data import ReportData, load_report_data
+from warehouse.report.data import AllyFigures, ReportData, load_report_data
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ SHORT_DOMAIN = {
     "supply_chains": "supply chains",
 }
 PROGRESS_SERIES = ("milestones done", "due milestones done", "budget executed")
+TREND_SERIES = ("due milestones done", "milestones done", "budget executed", "goals on track")
+PROFILE_SERIES = ("due milestones done", "budget executed")
+RANKING_SERIES = ("due milestones done", "milestones done", "budget executed")
+STEADY_BAND = 0.05  # an on-time change within ±5 points since the previous cycle is steady
 COMPLIANCE_SERIES = ("submitted", "on time", "accepted")
 
 
@@ -222,9 +227,209 @@ def _figures(data: ReportData) -> list[dict[str, object]]:
             "data-quality score of the reports received, over the last cycles.",
         }
     )
+    figures = _implementation_figures(data) + figures
     for figure in figures:
         figure["svg"] = Markup(figure["svg"])  # noqa: S704 - built by charts, which escapes
     return figures
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else 100.0 * value
+
+
+def _signed_points(delta: float | None) -> str:
+    return "" if delta is None else f"{100 * delta:+.0f} pts"
+
+
+def _ranking_note(f: AllyFigures) -> str:
+    parts = [f"{f.milestones_due_done} of {f.milestones_due} due milestones done"]
+    if f.on_time_delta is not None:
+        parts.append(f"{_signed_points(f.on_time_delta)} since the previous cycle")
+    return ", ".join(parts)
+
+
+def _implementation_figures(data: ReportData) -> list[dict[str, object]]:
+    """Per-ally ranking, the alliance-wide trend and each ally's on-time rate per cycle."""
+    cycle = data.cycle
+    name = data.ally_name
+    ranking_svg = charts.dot_rows(
+        [(f.country, name(f.country)) for f in data.ranking],
+        RANKING_SERIES,
+        {
+            (f.country, series): _pct(value)
+            for f in data.ranking
+            for series, value in zip(
+                RANKING_SERIES, (f.on_time, f.completion, f.budget_execution), strict=True
+            )
+        },
+        notes={f.country: _ranking_note(f) for f in data.ranking},
+        title=f"Implementation per ally, {cycle}, ranked by due milestones done",
+        desc="One row per ally, best first; dots in percent on a shared axis: due milestones "
+        "done, milestones done and budget executed.",
+        chart="ranking",
+    )
+    cycles = [t.cycle for t in data.trend]
+    trend_svg = charts.line(
+        cycles,
+        {
+            series: [_pct(v) for v in values]
+            for series, values in zip(
+                TREND_SERIES,
+                (
+                    [t.on_time for t in data.trend],
+                    [t.completion for t in data.trend],
+                    [t.budget_execution for t in data.trend],
+                    [t.goals_on_track for t in data.trend],
+                ),
+                strict=True,
+            )
+        },
+        title=f"Alliance-wide implementation per cycle, up to {cycle}",
+        desc="Lines over the cycles, in percent: due milestones done, milestones done, budget "
+        "executed and goals on track, pooled over the allies' reports.",
+        vmax=100.0,
+        fmt=charts.percent,
+        chart="alliance-trend",
+    )
+    order = [f.country for f in data.ranking] + sorted(
+        (c for c in data.ally_trends if c not in {f.country for f in data.ranking}), key=name
+    )
+    per_ally = {
+        (country, point.cycle): _pct(point.on_time)
+        for country, points in data.ally_trends.items()
+        for point in points
+    }
+    ally_trend_svg = charts.heatmap(
+        [(c, name(c)) for c in order],
+        [(c, c) for c in cycles],
+        per_ally,
+        notes={
+            (c, y): "no milestone due yet" if (c, y) in per_ally else "no accepted report"
+            for c in order
+            for y in cycles
+            if per_ally.get((c, y)) is None
+        },
+        title=f"Due milestones done per ally and cycle, up to {cycle}",
+        desc="Heatmap: one row per ally (ranked as in the ranking above), one column per "
+        "cycle; darker is a larger share of the due milestones done, grey means no report.",
+        chart="ally-trend",
+    )
+    return [
+        {
+            "name": "ranking",
+            "heading": "Ranking of the allies",
+            "svg": ranking_svg,
+            "caption": f"Allies ranked by the share of their milestones due by the end of "
+            f"{cycle} that are done, with their share of all milestones done and of budget "
+            f"spent (latest accepted version). The grey line spans an ally's three figures. "
+            f"Hover a dot for counts and the change since the ally's previous reported cycle.",
+        },
+        {
+            "name": "alliance-trend",
+            "heading": "Trends over the cycles",
+            "svg": trend_svg,
+            "caption": "Alliance-wide, per cycle: due milestones done, milestones done (of "
+            "those not cancelled), budget executed (spent / allocated) and goals on track, "
+            "pooled over the allies' latest accepted reports, so larger plans weigh more.",
+        },
+        {
+            "name": "ally-trend",
+            "heading": "Trends per ally",
+            "svg": ally_trend_svg,
+            "caption": "Each ally's share of due milestones done, per cycle: a row that darkens "
+            "is an ally catching up, one that pales is slipping. Grey: no accepted report, or "
+            "no milestone due yet (hover a cell).",
+        },
+    ]
+
+
+def _standing(rank: int, total: int) -> str:
+    """Top third of the ranking ahead, bottom third behind (a third rounded up)."""
+    third = math.ceil(total / 3)
+    if rank <= third:
+        return "ahead"
+    if rank > total - third:
+        return "behind"
+    return "mid-field"
+
+
+def _course(delta: float | None) -> str:
+    if delta is None:
+        return "first report"
+    if delta >= STEADY_BAND:
+        return "improving"
+    if delta <= -STEADY_BAND:
+        return "slipping"
+    return "steady"
+
+
+def _profiles(data: ReportData) -> list[dict[str, object]]:
+    """One card per ally with an accepted report: where it stands, where it goes, figures."""
+    cycles = [t.cycle for t in data.trend]
+    ranked = [f for f in data.ranking if f.on_time is not None]
+    rank_of = {f.country: i for i, f in enumerate(ranked, start=1)}
+    cards = []
+    for f in data.ranking:
+        points = {p.cycle: p for p in data.ally_trends.get(f.country, [])}
+        rank = rank_of.get(f.country)
+        svg = charts.sparkline(
+            cycles,
+            {
+                PROFILE_SERIES[0]: [_pct(getattr(points.get(c), "on_time", None)) for c in cycles],
+                PROFILE_SERIES[1]: [
+                    _pct(getattr(points.get(c), "budget_execution", None)) for c in cycles
+                ],
+            },
+            title=f"{data.ally_name(f.country)}: due milestones done and budget executed per cycle",
+            desc="Small line chart over the cycles, in percent.",
+            chart=f"profile-{f.country}",
+        )
+        figures = [
+            ("due milestones done", _optional_pct(f.on_time), _signed_points(f.on_time_delta)),
+            ("milestones done", _optional_pct(f.completion), _signed_points(f.completion_delta)),
+            (
+                "budget executed",
+                _optional_pct(f.budget_execution),
+                _signed_points(f.budget_execution_delta),
+            ),
+            ("goals on track", f"{f.goals_on_track} of {f.goals}", ""),
+            ("significant incidents", "–" if f.incidents is None else str(f.incidents), ""),
+        ]
+        cards.append(
+            {
+                "iso3": f.country,
+                "name": data.ally_name(f.country),
+                "rank": f"rank {rank} of {len(ranked)}" if rank else "no due milestone",
+                "standing": _standing(rank, len(ranked)) if rank else "unranked",
+                "course": _course(f.on_time_delta),
+                "figures": figures,
+                "svg": Markup(svg),  # noqa: S704 - built by charts, which escapes
+            }
+        )
+    return cards
+
+
+def _optional_pct(value: float | None) -> str:
+    return "–" if value is None else charts.percent(100.0 * value)
+
+
+def _ranking_rows(data: ReportData) -> list[dict[str, str]]:
+    rows = []
+    for i, f in enumerate(data.ranking, start=1):
+        rows.append(
+            {
+                "rank": str(i) if f.on_time is not None else "–",
+                "iso3": f.country,
+                "name": data.ally_name(f.country),
+                "on_time": _optional_pct(f.on_time),
+                "on_time_delta": _signed_points(f.on_time_delta),
+                "completion": _optional_pct(f.completion),
+                "budget": _optional_pct(f.budget_execution),
+                "goals": f"{f.goals_on_track} of {f.goals}",
+                "incidents": "–" if f.incidents is None else str(f.incidents),
+            }
+        )
+    return rows
 
 
 def _summary(data: ReportData) -> list[tuple[str, str]]:
@@ -243,6 +448,10 @@ def _summary(data: ReportData) -> list[tuple[str, str]]:
         items.append(("milestones done", charts.percent(overall.done_pct)))
     if overall is not None and overall.budget_pct is not None:
         items.append(("budget executed", charts.percent(overall.budget_pct)))
+    on_time = [f.on_time for f in data.ranking if f.on_time is not None]
+    if on_time:
+        spread = f"{charts.percent(100 * min(on_time))} – {charts.percent(100 * max(on_time))}"
+        items.append(("due milestones done, range across allies", spread))
     if scores:
         items.append(("mean data-quality score", charts.number(sum(scores) / len(scores))))
     return items
@@ -278,6 +487,9 @@ def render_report(
         freshness=_when(data.freshness) or "unknown (no validation run recorded)",
         summary=_summary(data),
         figures=_figures(data),
+        ranking=_ranking_rows(data),
+        profiles=_profiles(data),
+        profile_legend=list(zip(PROFILE_SERIES, charts.PALETTE, strict=False)),
         domains=[(_domain_label(c, n), label) for c, n, label in data.domains],
     )
 
