@@ -119,6 +119,10 @@ def ops_status_command() -> None:
     with console.status("collecting status"):
         found = ops_status.collect(settings, stack.airflow_url(settings))
 
+    level, lines = found.headline()
+    style = {"stalled": "bold red", "attention": "bold yellow", "ok": "green"}[level]
+    for n, line in enumerate(lines):
+        console.print(f"[{style}]{line}[/]" if n == 0 else f"  {line}", highlight=False)
     lag = Table(title=f"Consumer lag of group {settings.ingest_group}")
     for column in ("topic", "partition", "end offset", "committed", "lag"):
         lag.add_column(column)

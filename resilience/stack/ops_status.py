@@ -55,6 +55,8 @@ class Freshness:
 
 @dataclass
 class OpsStatus:
+    ingest: Any = None  # pipeline.health.IngestHealth of the last drain, None before any
+    open_dead_letters: int | None = None  # dead letters no replay has judged yet
     lag: list[PartitionLag] = field(default_factory=list)
     dead_letters: int | None = None
     dag_runs: list[DagRun] = field(default_factory=list)
@@ -66,6 +68,43 @@ class OpsStatus:
     @property
     def total_lag(self) -> int:
         return sum(p.lag for p in self.lag)
+
+    def headline(self) -> tuple[str, list[str]]:
+        """(level, lines) for the top of the status: ``stalled`` when the last drain failed,
+        ``attention`` when events wait to be judged again, else ``ok``."""
+        health = self.ingest
+        if health is not None and health.state == "failing":
+            event = health.event or {}
+            where = (
+                f"{event['topic']}/{event['partition']}@{event['offset']}"
+                f" (submission {event.get('submission_id') or 'unknown'})"
+                if event.get("topic")
+                else "no single event (the run failed before or between batches)"
+            )
+            lines = [
+                f"ingest STALLED since {health.since}: {health.failures} failed run(s), "
+                f"last at {health.updated_at}",
+                f"last error: {health.last_error}",
+                f"on event: {where}",
+                f"lag now: {self.total_lag} event(s) waiting"
+                + (f" (was {health.lag} at the failure)" if health.lag is not None else ""),
+                f"last good run: {health.last_success_at or 'never'}",
+            ]
+            return "stalled", lines
+        lines = []
+        if health is not None:
+            lines.append(f"ingest ok, last run {health.updated_at}; lag {self.total_lag}")
+        if self.open_dead_letters:
+            lines.append(
+                f"{self.open_dead_letters} dead-lettered event(s) wait for a fix and "
+                "`resilience deadletter replay` (see `resilience deadletter list`)"
+            )
+        for u in (health.unjudgeable if health is not None else [])[-3:]:
+            lines.append(
+                f"unjudgeable (SYS-001): {u['topic']}/{u['partition']}@{u['offset']} "
+                f"submission {u.get('submission_id') or '-'}: {u['problem'][:200]}"
+            )
+        return ("attention" if self.open_dead_letters else "ok"), lines
 
 
 def sql(name: str) -> str:
@@ -241,6 +280,20 @@ def analyst_figures(analyst_path: Path) -> tuple[list[dict], list[dict]]:
         con.close()
 
 
+def open_dead_letters(analyst_path: Path) -> int | None:
+    """Dead letters no replay has judged (analyst copy; None on a copy before migration 6)."""
+    from warehouse import db
+    from warehouse.dead_letters import dead_letters
+
+    con = db.connect(analyst_path, read_only=True, timeout_s=5)
+    try:
+        return sum(d.open for d in dead_letters(con))
+    except Exception:  # duckdb.CatalogException: a copy published before the table existed
+        return None
+    finally:
+        con.close()
+
+
 def _dicts(cursor: Any) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -251,7 +304,9 @@ def _dicts(cursor: Any) -> list[dict[str, Any]]:
 
 def collect(settings: Settings, airflow_url: str) -> OpsStatus:
     """Every part of the status; a part that fails adds a problem instead of raising."""
-    out = OpsStatus()
+    from pipeline.health import read_health
+
+    out = OpsStatus(ingest=read_health(settings))
     try:
         out.lag, out.dead_letters = kafka_offsets(settings)
     except Exception as exc:  # kafka.errors.KafkaError and socket errors alike
@@ -264,6 +319,7 @@ def collect(settings: Settings, airflow_url: str) -> OpsStatus:
     if Path(settings.analyst_path).exists():
         try:
             out.verdicts, out.quarantine = analyst_figures(settings.analyst_path)
+            out.open_dead_letters = open_dead_letters(settings.analyst_path)
         except Exception as exc:  # WarehouseError or duckdb.Error
             out.problems.append(f"analyst copy {settings.analyst_path}: {exc}")
     else:

@@ -75,3 +75,42 @@ def test_a_load_waits_for_a_held_warehouse_and_completes(pipeline_settings) -> N
         holder.wait(timeout=30)
     assert report.clean and report.check("reports judged").found == 5
     assert_reconciled(settings)
+
+
+def test_a_lock_held_past_the_bound_fails_the_batch_naming_the_holder(pipeline_settings):
+    """An analyst's session on the live file: the load gives up after the bound, says who
+    holds the file, dead-letters nothing; `resilience status` leads with the stall; once
+    the session closes the next drain judges everything."""
+    from pipeline.health import read_health
+    from pipeline.ingest import IngestFailed
+    from resilience.stack.ops_status import OpsStatus
+
+    settings = pipeline_settings.model_copy(update={"warehouse_lock_timeout_s": 1.0})
+    scenario = mixed()
+    produce(settings, scenario.events()[:1])
+    drain(settings)
+    produce(settings, scenario.events()[1:])
+
+    holder = hold_lock(settings.warehouse_path, 60)
+    try:
+        with pytest.raises(IngestFailed) as failed:
+            drain(settings)
+        health = read_health(settings)
+        level, lines = OpsStatus(ingest=health).headline()
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+    assert f"locked by PID {holder.pid}" in str(failed.value)
+    assert health.state == "failing" and f"PID {holder.pid}" in health.last_error
+    assert health.event["topic"] == settings.report_topic and health.event["offset"] >= 0
+    assert level == "stalled" and lines[0].startswith("ingest STALLED since")
+    assert any(f"PID {holder.pid}" in line for line in lines)
+    assert any(line.startswith("on event: " + settings.report_topic) for line in lines)
+    print("\n".join(lines))  # the status a data engineer sees (kept for the issue note)
+
+    result = drain(settings)
+    assert (result.reports, result.dead_lettered) == (4, 1)  # the scenario's own poison only
+    assert verdicts(settings) == scenario.expected_verdicts()
+    assert read_health(settings).state == "ok"
+    assert_reconciled(settings)
