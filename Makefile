@@ -6,13 +6,14 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked --no-progress
 
-.PHONY: help uv setup test-deps demo test lint unit integration up down status bench clean
+.PHONY: help uv setup test-deps demo test lint unit integration fuzz up down status bench clean
 
 help:
 	@echo "make demo   set up, then run the whole flow live for 32 allies (starts and stops the stack)"
 	@echo "make test   set up, lint, then the whole suite against real Kafka, DuckDB and Airflow"
 	@echo "make up | down | status   keep the local stack running / stop it / show it"
 	@echo "make bench  every benchmark, one table of ratios"
+	@echo "make fuzz   the schema property test with 5,000 fresh documents (seed printed)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -40,6 +41,12 @@ test: setup test-deps
 	@status=0; $(RUN) pytest || status=$$?; \
 		$(RUN) resilience stack down >/dev/null 2>&1 || true; \
 		exit $$status
+
+# The schema property test at length: 5,000 documents, each drawn fresh from the schema
+# (about 25 min here); RESILIENCE_FUZZ_SEED=N repeats a run the suite printed.
+fuzz: setup
+	RESILIENCE_FUZZ_DOCS=$${RESILIENCE_FUZZ_DOCS:-5000} RESILIENCE_FUZZ_BASE=$${RESILIENCE_FUZZ_BASE:-5000} \
+		$(RUN) pytest tests/faults/test_schema_fuzz.py -s -o timeout=3600
 
 unit: setup
 	$(RUN) pytest -m unit
