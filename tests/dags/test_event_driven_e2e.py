@@ -3,8 +3,10 @@ produced to the topic is judged, and published to the analyst copy, with no manu
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -50,11 +52,22 @@ def ingest_runs(airflow_home) -> int:
         con.close()
 
 
-def test_report_on_the_topic_is_judged_without_a_manual_trigger(pipeline_settings) -> None:
+INJECT_DIR = Path(__file__).resolve().parents[1] / "faults" / "inject"
+
+
+def test_report_on_the_topic_is_judged_without_a_manual_trigger(
+    pipeline_settings, monkeypatch
+) -> None:
     from resilience.stack import airflow_stack
     from resilience.stack.kafka_broker import free_port
 
     settings = pipeline_settings
+    # One report the stack's task processes cannot judge (tests/faults/inject/sitecustomize).
+    poison = generate_report("EST", "2026-H1", seed=31).report
+    monkeypatch.setenv("UNJUDGEABLE_SUBMISSIONS_FOR_TEST", poison["submission_id"])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(INJECT_DIR), os.environ.get("PYTHONPATH")]))
+    )
     info = airflow_stack.up(settings, port=free_port(), timeout_s=300)
     try:
         first = generate_report("FRA", "2026-H1", seed=21).report
@@ -77,6 +90,32 @@ def test_report_on_the_topic_is_judged_without_a_manual_trigger(pipeline_setting
         time.sleep(10)
         assert ingest_runs(settings.airflow_home) == runs
         assert 2 <= runs <= 4, f"{runs} ingest runs for two reports"
+
+        # Liveness: after one ally's unjudgeable report, the next good report of another
+        # ally is judged with no manual action; the bad one is rejected with SYS-001.
+        good = generate_report("ITA", "2026-H1", seed=32).report
+        produce(settings, [report_event(poison)])
+        produce(settings, [report_event(good)])
+        assert wait_for_verdict(settings.warehouse_path, good["submission_id"], 300) == ("accepted")
+        assert wait_for_verdict(settings.warehouse_path, poison["submission_id"], 60) == (
+            "rejected"
+        )
+        con = connect(settings.warehouse_path, read_only=True, timeout_s=60)
+        try:
+            codes = con.execute(
+                "select rule_code, location from finding where submission_id = ?",
+                [poison["submission_id"]],
+            ).fetchall()
+        finally:
+            con.close()
+        assert codes == [("SYS-001", "submitted_at")]
+
+        # The cause fixed (this process is not injected): a replay judges it, once.
+        from pipeline.deadletter_replay import replay_dead_letters
+
+        replayed = replay_dead_letters(settings)
+        assert (replayed.asked, replayed.judged) == (1, {"accepted": 1})
+        assert replay_dead_letters(settings).asked == 0
     finally:
         stopped = airflow_stack.down(settings.run_dir)
     for component, pid in info.pids.items():
