@@ -217,3 +217,25 @@ def test_redelivery_without_headers_is_skipped_and_reused_ids_are_dead_lettered(
     (reason,) = query(settings, "select reason from quarantine where source = 'dead_letter'")[0]
     assert reason == f"submission_id {sent['submission_id']} was already used for other content"
     assert query(settings, "select count(*) from verdict") == [(2,)]
+
+
+def test_a_drain_logs_the_pipelines_lines_not_its_dependencies(pipeline_settings, caplog):
+    """What a data engineer opening the ingest task log sees: our INFO lines, no kafka
+    connection chatter and no GX import registrations (about 900 lines before)."""
+    import logging
+
+    from pipeline.ingest import drain
+    from schemas.generator import generate_report
+    from tests.pipeline.kafka_helpers import produce, report_event
+
+    produce(pipeline_settings, [report_event(generate_report("FRA", "2026-H1", seed=5).report)])
+    with caplog.at_level(logging.INFO):
+        drain(pipeline_settings)
+    noisy = [
+        r
+        for r in caplog.records
+        if r.name.split(".")[0] in ("kafka", "great_expectations") and r.levelno < logging.WARNING
+    ]
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith(("pipeline", "schemas"))]
+    assert noisy == []
+    assert any(m.startswith("ingest done:") for m in ours)
