@@ -49,3 +49,31 @@ def test_replay_refuses_a_malformed_cycle_or_country() -> None:
     out = runner.invoke(app, ["replay", "--country", "France"])
     assert out.exit_code == 2
     assert "is not an ISO 3166-1 alpha-3 code like FRA" in out.output
+
+
+@pytest.mark.integration
+def test_deadletter_list_and_replay_from_the_command_line(settings_env) -> None:
+    from tests.faults.unjudgeable import unjudgeable
+
+    bad = generate_report("LVA", "2026-H1", seed=8).report
+    produce(settings_env, [report_event(bad)])
+    runner = CliRunner()
+    with unjudgeable({bad["submission_id"]}):
+        assert runner.invoke(app, ["ingest"]).exit_code == 0
+        out = runner.invoke(app, ["deadletter", "replay", "--all"])
+    assert out.exit_code == 1, out.output  # still not judgeable: said so, non-zero
+    assert "still not judgeable" in out.output and "submitted_at" in out.output
+
+    out = runner.invoke(app, ["deadletter", "list"])
+    assert out.exit_code == 0, out.output
+    assert "1 open of 1" in out.output and bad["submission_id"] in out.output
+    assert "SYS-001" in out.output or "submitted_at" in out.output
+
+    assert runner.invoke(app, ["deadletter", "replay"]).exit_code == 2  # which one?
+    out = runner.invoke(app, ["deadletter", "replay", "--submission", bad["submission_id"]])
+    assert out.exit_code == 0, out.output
+    assert "judged 1 accepted" in out.output
+    out = runner.invoke(app, ["deadletter", "list"])
+    assert "0 open of 1" in out.output
+    out = runner.invoke(app, ["deadletter", "replay", "--all"])
+    assert out.exit_code == 0 and "no open dead letters" in out.output
