@@ -1,7 +1,8 @@
 """The submission gateway: ``create_app(settings)`` builds the FastAPI app (nothing at import).
 
 The lifespan connects the Kafka producer (a broker that is down at start-up is not fatal:
-posts answer 503 until it is back) and flushes and closes it on shutdown.
+posts answer 503 until it is back) and flushes and closes it on shutdown; meanwhile the
+gateway's SQLite connections stay open (``db.pooled``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from producers.gateway import logging_filter, routes
+from producers.gateway import db, logging_filter, routes
 from producers.gateway.errors import BrokerUnavailable
 from producers.gateway.limits import InFlightLimit
 from producers.gateway.publisher import Publisher
@@ -39,7 +40,8 @@ def create_app(settings: Settings) -> FastAPI:
         except BrokerUnavailable as exc:
             log.warning("starting without a broker (posts answer 503 until it is back): %s", exc)
         try:
-            yield
+            with db.pooled(settings.gateway_db):
+                yield
         finally:
             await run_in_threadpool(publisher.close)
 

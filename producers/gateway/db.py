@@ -1,12 +1,17 @@
-"""The gateway's SQLite file (tokens and receipts): short-lived connections, WAL mode.
+"""The gateway's SQLite file (tokens and receipts), WAL mode.
 
-One connection per operation keeps the store safe to use from the threadpool that
-runs the routes' blocking work; SQLite's WAL lets readers run beside the one writer.
+Outside a running gateway (CLI, tests) every operation opens and closes its own connection.
+A running gateway opens a ``Pool`` for its file: each thread keeps one connection for the
+gateway's life, and the process's writers take turns on a lock. Profiling showed why: a
+connection closed as the file's last one checkpoints the WAL, and writers of the same
+process colliding on SQLite's lock fall into its sleeping busy handler; together that was
+the largest share of a POST's time (about 20 ms of a receipt write on an fsync of 0.3 ms).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -21,27 +26,95 @@ def sql(name: str) -> str:
 
 
 _ready: set[Path] = set()  # files whose schema this process has put in place
+_pools: dict[Path, Pool] = {}
+
+
+def _open(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    if path not in _ready:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(
+        path, timeout=10.0, isolation_level=None, check_same_thread=check_same_thread
+    )
+    con.row_factory = sqlite3.Row
+    con.execute("pragma busy_timeout = 10000")
+    if path not in _ready or not path.exists():
+        con.execute("pragma journal_mode = wal")  # persistent: stored in the file
+        con.executescript(sql("schema"))
+        _ready.add(path)
+    return con
 
 
 @contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection with the schema in place; commits on success, rolls back on error."""
-    if path not in _ready:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+def _transaction(con: sqlite3.Connection, *, write: bool) -> Iterator[sqlite3.Connection]:
+    # A writer takes the write lock up front, so it never has to upgrade a read lock.
+    con.execute("begin immediate" if write else "begin")
     try:
-        con.row_factory = sqlite3.Row
-        con.execute("pragma busy_timeout = 10000")
-        if path not in _ready or not path.exists():
-            con.execute("pragma journal_mode = wal")  # persistent: stored in the file
-            con.executescript(sql("schema"))
-            _ready.add(path)
-        con.execute("begin")
-        try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+class Pool:
+    """One long-lived connection per thread for one file, and one writer at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self.write_lock = threading.Lock()
+
+    def connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            # check_same_thread=False only so close() may close it from the closing thread.
+            con = _open(self.path, check_same_thread=False)
+            self._local.con = con
+            with self._guard:
+                self._all.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._guard:
+            cons, self._all = self._all, []
+        for con in cons:
+            con.close()
+
+
+@contextmanager
+def pooled(path: Path) -> Iterator[Pool]:
+    """Keep connections to ``path`` open in this process until the block ends."""
+    pool = Pool(path)
+    _pools[path] = pool
+    try:
+        yield pool
+    finally:
+        if _pools.get(path) is pool:
+            del _pools[path]
+        pool.close()
+
+
+@contextmanager
+def connect(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection in a transaction, schema in place; commits on success, rolls back on error.
+
+    ``write=True`` for statements that change the file.
+    """
+    pool = _pools.get(path)
+    if pool is not None:
+        con = pool.connection()
+        if write:
+            with pool.write_lock, _transaction(con, write=True):
+                yield con
+        else:
+            with _transaction(con, write=False):
+                yield con
+        return
+    con = _open(path)
+    try:
+        with _transaction(con, write=write):
             yield con
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
     finally:
         con.close()

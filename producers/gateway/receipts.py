@@ -29,7 +29,7 @@ def get(path: Path, submission_id: str) -> Receipt | None:
 
 def store(path: Path, receipt: Receipt) -> Receipt:
     """Store the receipt unless the id already has one; returns the stored (first) receipt."""
-    with db.connect(path) as con:
+    with db.connect(path, write=True) as con:
         con.execute(db.sql("receipt_insert"), asdict(receipt))
         row = con.execute(
             db.sql("receipt_get"), {"submission_id": receipt.submission_id}

@@ -69,7 +69,7 @@ def issue(path: Path, *, role: str, country: str | None, label: str) -> tuple[To
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
     info = TokenInfo(token_id, role, country.upper() if country else None, label, _now(), None)
-    with db.connect(path) as con:
+    with db.connect(path, write=True) as con:
         con.execute(
             db.sql("token_insert"),
             {
@@ -101,7 +101,7 @@ def authenticate(path: Path, token: str) -> Principal | None:
 
 def revoke(path: Path, token_id: str) -> None:
     """Revoke an active token; UnknownToken when there is none with that id."""
-    with db.connect(path) as con:
+    with db.connect(path, write=True) as con:
         changed = con.execute(
             db.sql("token_revoke"), {"token_id": token_id, "revoked_at": _now()}
         ).rowcount
