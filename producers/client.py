@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import httpx
 
 FINAL = ("accepted", "accepted_with_warnings", "rejected")
+MAX_WAIT_S = 30  # the gateway's bound on ?wait= (producers/gateway/routes.py)
 
 
 class GatewayError(Exception):
@@ -64,18 +66,32 @@ class GatewayClient:
         )
         return response.json(), response.status_code == 200
 
-    def report(self, submission_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/reports/{submission_id}").json()
+    def report(self, submission_id: str, *, wait_s: int = 0) -> dict[str, Any]:
+        """One submission; with ``wait_s`` the gateway holds the answer until the verdict
+        exists or the wait ends (its long poll, at most MAX_WAIT_S)."""
+        if wait_s <= 0:
+            return self._call("GET", f"/v1/reports/{submission_id}").json()
+        return self._call(
+            "GET",
+            f"/v1/reports/{submission_id}",
+            params={"wait": wait_s},
+            timeout=self._http.timeout.read + wait_s if self._http.timeout.read else None,
+        ).json()
 
     def reports(self, *, cycle: str | None = None, country: str | None = None) -> list[dict]:
         params = {k: v for k, v in (("cycle", cycle), ("country", country)) if v}
         return self._call("GET", "/v1/reports", params=params).json()["reports"]
 
-    def wait(self, submission_id: str, *, timeout_s: float, poll_s: float = 1.0) -> dict[str, Any]:
-        """Poll until the report has a verdict or the timeout passes (then its last state)."""
+    def wait(self, submission_id: str, *, timeout_s: float) -> dict[str, Any]:
+        """The report once it has a verdict, or its last state when ``timeout_s`` passes.
+
+        Long polls the gateway (``?wait=``) in rounds of at most MAX_WAIT_S: the answer
+        comes when the verdict lands, not at the next tick of a polling loop."""
         deadline = time.monotonic() + timeout_s
         while True:
-            current = self.report(submission_id)
+            remaining = deadline - time.monotonic()
+            current = self.report(
+                submission_id, wait_s=max(0, min(MAX_WAIT_S, math.ceil(remaining)))
+            )
             if current["status"] in FINAL or time.monotonic() >= deadline:
                 return current
-            time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))

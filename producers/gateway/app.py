@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from producers.gateway import db, logging_filter, routes
+from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import BrokerUnavailable
 from producers.gateway.limits import InFlightLimit
 from producers.gateway.publisher import Publisher
@@ -34,7 +35,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = Publisher(settings)
-        app.state.gateway = GatewayState(settings=settings, publisher=publisher)
+        watcher = CopyWatcher(settings.analyst_path)
+        app.state.gateway = GatewayState(
+            settings=settings, publisher=publisher, copy_watcher=watcher
+        )
         try:
             await run_in_threadpool(publisher.start)
         except BrokerUnavailable as exc:
@@ -43,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
             with db.pooled(settings.gateway_db):
                 yield
         finally:
+            await watcher.close()
             await run_in_threadpool(publisher.close)
 
     app = FastAPI(

@@ -21,6 +21,7 @@ from schemas.contract import ContractViolation, check_report, parse_json, schema
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5
+MAX_WAIT_S = 30  # a long poll's bound: short enough for proxies and a quick shutdown
 CYCLE_PATTERN = r"^[0-9]{4}-H[12]$"
 
 _p = {"model": models.Problem}
@@ -161,22 +162,35 @@ async def post_report(request: Request, caller: Caller) -> Any:
     "/reports/{submission_id}",
     response_model=models.ReportStatus,
     summary="One submission with its verdict and findings",
+    description=(
+        "With `wait=SECONDS` (0 to "
+        f"{MAX_WAIT_S}) a long poll: the answer comes as soon as the verdict exists, or when "
+        'the wait ends with the current state (status "received" while it is being judged). '
+        "Ask again to wait longer."
+    ),
     responses={
         **READ_ERRORS,
         404: {**_p, "description": "No such submission for this token's country"},
     },
 )
-def get_report(
+async def get_report(
     request: Request,
     caller: Caller,
     submission_id: Annotated[str, Path(max_length=64)],
+    wait: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_WAIT_S,
+            description="Seconds to wait for the verdict if there is none yet (long poll)",
+        ),
+    ] = 0,
 ) -> models.ReportStatus:
-    state = _state(request)
-    receipt = receipts.get(state.settings.gateway_db, submission_id)
-    if receipt is None or not (caller.reads_all or receipt.country == caller.country):
+    found = await service.report_with_verdict(_state(request), caller, submission_id, wait)
+    if found is None:
         # 404, not 403: another country's submission must not be seen to exist.
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id} for you")
-    verdict = verdicts.verdict_of(state.settings.analyst_path, submission_id)
+    receipt, verdict = found
     return models.ReportStatus(
         **asdict(receipt),
         status=verdict.status,

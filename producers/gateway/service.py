@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from producers.gateway import receipts
+from producers.gateway import receipts, verdicts
+from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import Forbidden, SubmissionConflict
 from producers.gateway.publisher import Publisher
 from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
+from producers.gateway.verdicts import Verdict
 from resilience.settings import Settings
 from schemas.contract import SCHEMA_VERSION
 
@@ -28,6 +30,7 @@ from schemas.contract import SCHEMA_VERSION
 class GatewayState:
     settings: Settings
     publisher: Publisher
+    copy_watcher: CopyWatcher
     locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -90,3 +93,37 @@ def _submit_blocking(
         sha256=sha256,
     )
     return receipts.store(db_path, receipt), True
+
+
+def _visible_receipt(state: GatewayState, principal: Principal, sid: str) -> Receipt | None:
+    found = receipts.get(state.settings.gateway_db, sid)
+    if found is None or not (principal.reads_all or found.country == principal.country):
+        return None
+    return found
+
+
+async def report_with_verdict(
+    state: GatewayState, principal: Principal, submission_id: str, wait_s: float = 0
+) -> tuple[Receipt, Verdict] | None:
+    """The caller's submission and its verdict; None when the caller may not see it.
+
+    With ``wait_s`` > 0 and no verdict yet, waits until the analyst copy shows one or the
+    wait ends (then the current state): only a stat of the copy runs while waiting, and the
+    verdict is queried again each time the copy changed.
+    """
+    analyst = state.settings.analyst_path
+    watcher = state.copy_watcher
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    seen = watcher.current()
+    found = await run_in_threadpool(_visible_receipt, state, principal, submission_id)
+    if found is None:
+        return None
+    verdict = await run_in_threadpool(verdicts.verdict_of, analyst, submission_id)
+    while verdict.status == verdicts.RECEIVED:
+        remaining = deadline - loop.time()
+        if remaining <= 0 or not await watcher.changed_since(seen, remaining):
+            break
+        seen = watcher.current()
+        verdict = await run_in_threadpool(verdicts.verdict_of, analyst, submission_id)
+    return found, verdict

@@ -78,7 +78,7 @@ def _status(status: str) -> str:
 @app.command()
 def submit(
     files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
-    wait: Annotated[bool, typer.Option("--wait", help="Poll until each report is judged")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until each report is judged")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits per report")] = 300.0,
 ) -> None:
     """Check each report against the contract locally, post the valid ones, print receipts.

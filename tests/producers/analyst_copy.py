@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import duckdb
@@ -31,3 +32,13 @@ def analyst_copy(path, submission_id: str) -> None:
             "  'current_value outside 0-100', '162.5')",
             [submission_id] * 3,
         )
+
+
+def publish_copy(path, submission_id: str) -> None:
+    """Swap in a copy judging ``submission_id`` the way the pipeline does: built beside the
+    file, then ``os.replace`` (a reader never sees a half-written copy)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    analyst_copy(tmp, submission_id)
+    os.replace(tmp, path)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
 
 import duckdb
 import httpx
 import pytest
 
-from tests.producers.analyst_copy import analyst_copy
+from tests.producers.analyst_copy import analyst_copy, publish_copy
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body
 
@@ -270,3 +271,113 @@ def test_a_value_the_warehouse_cannot_hold_is_a_422_with_its_pointer(fra, field,
     [issue] = response.json()["detail"]
     assert issue["pointer"] == f"/{field}"
     assert words in issue["message"]
+
+
+# ------------------------------------------------------------------ long poll: ?wait=
+
+
+def _wait_in_background(client: httpx.Client, url: str) -> tuple[threading.Thread, dict]:
+    answer: dict = {}
+    thread = threading.Thread(target=lambda: answer.update(response=client.get(url)))
+    thread.start()
+    return thread, answer
+
+
+def test_wait_answers_with_the_verdict_once_it_lands(gateway, fra):
+    report = make_report("FRA")
+    assert fra.post("/v1/reports", content=to_body(report)).status_code == 202
+    url = f"/v1/reports/{report['submission_id']}"
+    publish_copy(gateway.settings.analyst_path, str(uuid.uuid4()))  # a copy, not judging it
+
+    thread, answer = _wait_in_background(fra, f"{url}?wait=30")
+    thread.join(timeout=1.0)  # a head start for the request; no assertion on time
+    assert thread.is_alive(), answer  # still waiting: the verdict is not there yet
+    publish_copy(gateway.settings.analyst_path, report["submission_id"])
+    thread.join(timeout=60)
+    response = answer["response"]
+    assert response.status_code == 200, response.text
+    judged = response.json()
+    assert judged["status"] == "accepted_with_warnings"  # the verdict, not "still judging"
+    assert judged["counts"] == {"BLOCKER": 0, "ERROR": 1, "WARNING": 1, "INFO": 0}
+    assert [f["rule_code"] for f in judged["findings"]] == ["IND-001", "MIL-002"]
+
+
+def test_wait_ends_with_the_current_state_when_no_verdict_comes(gateway, fra):
+    report = make_report("FRA")
+    assert fra.post("/v1/reports", content=to_body(report)).status_code == 202
+    url = f"/v1/reports/{report['submission_id']}"
+
+    thread, answer = _wait_in_background(fra, f"{url}?wait=2")
+    # The copy changes while the request waits, but judges another report: still pending.
+    publish_copy(gateway.settings.analyst_path, str(uuid.uuid4()))
+    thread.join(timeout=60)
+    pending = answer["response"]
+    assert pending.status_code == 200, pending.text
+    body = pending.json()
+    assert body["status"] == "received" and body["findings"] == []
+    assert body["submission_id"] == report["submission_id"]
+
+    # wait=0 is the plain read
+    assert fra.get(url, params={"wait": 0}).json()["status"] == "received"
+
+
+def test_wait_keeps_the_country_rules(gateway, fra):
+    mine = make_report("FRA")
+    assert fra.post("/v1/reports", content=to_body(mine)).status_code == 202
+    publish_copy(gateway.settings.analyst_path, mine["submission_id"])
+    with httpx.Client(base_url=gateway.base_url, headers=auth(gateway.issue_token("DEU"))) as deu:
+        hidden = deu.get(f"/v1/reports/{mine['submission_id']}", params={"wait": 30})
+        unknown = deu.get(f"/v1/reports/{uuid.uuid4()}", params={"wait": 30})
+    assert hidden.status_code == unknown.status_code == 404
+    assert "FRA" not in hidden.text
+    with httpx.Client(base_url=gateway.base_url) as anonymous:
+        refused = anonymous.get(f"/v1/reports/{mine['submission_id']}", params={"wait": 5})
+    assert refused.status_code == 401
+    analyst = httpx.get(
+        f"{gateway.base_url}/v1/reports/{mine['submission_id']}",
+        params={"wait": 5},
+        headers=auth(gateway.issue_token(role="analyst")),
+    )
+    assert analyst.json()["status"] == "accepted_with_warnings"
+
+
+@pytest.mark.parametrize("value", ["-1", "31", "3600", "abc", "1.5", "nan", "inf", ""])
+def test_a_bad_wait_is_a_422_naming_the_parameter(fra, value):
+    report = make_report("FRA")
+    assert fra.post("/v1/reports", content=to_body(report)).status_code == 202
+    response = fra.get(f"/v1/reports/{report['submission_id']}?wait={value}")
+    assert response.status_code == 422, response.text
+    assert [i["pointer"] for i in response.json()["detail"]] == ["/query/wait"]
+
+
+def test_openapi_documents_the_bounded_wait(gateway):
+    from producers.client import MAX_WAIT_S as CLIENT_MAX
+    from producers.gateway.routes import MAX_WAIT_S
+
+    spec = httpx.get(f"{gateway.base_url}/openapi.json").json()
+    [param] = [
+        p for p in spec["paths"]["/v1/reports/{submission_id}"]["get"]["parameters"]
+        if p["name"] == "wait"
+    ]  # fmt: skip
+    assert param["in"] == "query" and not param.get("required")
+    assert param["schema"]["minimum"] == 0 and param["schema"]["maximum"] == MAX_WAIT_S
+    assert CLIENT_MAX == MAX_WAIT_S  # the CLI never asks for more than the gateway allows
+
+
+def test_the_clients_wait_returns_when_the_verdict_lands(gateway):
+    from producers.client import GatewayClient
+
+    token = gateway.issue_token("FRA")
+    with GatewayClient(gateway.base_url, token) as client:
+        receipt, _ = client.submit(to_body(make_report("FRA")))
+        sid = receipt["submission_id"]
+        assert client.wait(sid, timeout_s=1)["status"] == "received"  # nothing comes: its state
+
+        answer: dict = {}
+        thread = threading.Thread(target=lambda: answer.update(r=client.wait(sid, timeout_s=120)))
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive()
+        publish_copy(gateway.settings.analyst_path, sid)
+        thread.join(timeout=60)
+    assert answer["r"]["status"] == "accepted_with_warnings"

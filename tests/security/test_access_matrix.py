@@ -103,6 +103,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /v1/reports/{fra}": _row({"fra": 200, "deu": 404, "analyst": 200, "admin": 200}),
     "GET /v1/reports/{deu}": _row({"fra": 404, "deu": 200, "analyst": 200, "admin": 200}),
     "GET /v1/reports/{unknown}": _row(dict.fromkeys(AUTHED, 404)),
+    # the long poll keeps the same rules (both reports are judged: it answers at once)
+    "GET /v1/reports/{fra}?wait=30": _row({"fra": 200, "deu": 404, "analyst": 200, "admin": 200}),
+    "GET /v1/reports/{deu}?wait=30": _row({"fra": 404, "deu": 200, "analyst": 200, "admin": 200}),
+    "GET /v1/reports/{unknown}?wait=30": _row(dict.fromkeys(AUTHED, 404)),
     "GET /v1/reports?cycle=2026-H1": _row(dict.fromkeys(AUTHED, 200)),
     "GET /v1/reports?country=DEU": _row({"fra": 403, "deu": 200, "analyst": 200, "admin": 200}),
     "GET /healthz": _row(dict.fromkeys(AUTHED, 200), public=True),
