@@ -37,17 +37,22 @@ def reports_asset() -> Asset:
 ### Ingest reports
 Drains the report topic in bounded batches: lands raw events, dead-letters poison,
 validates with the GX suites, loads accepted rows and verdicts in one DuckDB transaction,
-then commits the Kafka offsets. Triggered by the `report_topic` watcher.
+then commits the Kafka offsets; then publishes the analyst copy so verdicts are visible at
+once (the aggregation DAG rebuilds the marts after). Triggered by the `report_topic` watcher.
 """,
 )
 def ingest_reports() -> None:
     @task(outlets=[ACCEPTED])
     def drain_topic(**context: Any) -> dict[str, Any]:
+        from pipeline.aggregate import publish_verdicts
         from pipeline.ingest import drain
 
-        result = drain(get_settings())
+        settings = get_settings()
+        result = drain(settings)
         context["outlet_events"][ACCEPTED].extra = {"cycles": sorted(result.touched_cycles)}
-        return result.summary()
+        summary = result.summary()
+        summary["published"] = publish_verdicts(settings, summary)
+        return summary
 
     drain_topic()
 

@@ -25,6 +25,18 @@ def cycles_from_events(extras: Iterable[dict[str, Any] | None]) -> list[str] | N
     return sorted(cycles) if seen else None
 
 
+def publish_verdicts(settings: Settings, summary: dict[str, Any]) -> bool:
+    """Publish the analyst copy right after a load that judged or dead-lettered something, so
+    submitters see their verdicts without waiting for the marts (the aggregation DAG then
+    rebuilds those and publishes again). Returns whether it published."""
+    from warehouse.analyst import publish_analyst_copy
+
+    if not (summary.get("reports") or summary.get("dead_lettered")):
+        return False
+    publish_analyst_copy(settings.warehouse_path, settings.analyst_path)
+    return True
+
+
 def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
     """Rebuild marts (for ``cycles``; all when None; none when empty), publish the analyst
     copy, then write the HTML alliance report from it."""

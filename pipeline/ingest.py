@@ -16,15 +16,13 @@ from typing import Any
 
 from pipeline import consume, health, isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event, quarantine_row
+from pipeline.quiet import quiet_dependencies
 from resilience.settings import Settings
 from warehouse.load import RawEvent, land_raw
 
 logger = logging.getLogger(__name__)
 
 STEPS = ("landed", "validated", "committed_db")
-# Dependencies whose INFO lines (connection chatter, import-time registration) would bury
-# the pipeline's own lines in every task log; their warnings and errors still show.
-QUIET_LOGGERS = ("kafka", "great_expectations")
 _MAX_EMPTY_POLLS = 30  # lag reported but nothing fetched for ~30 s: the broker is unwell
 
 
@@ -117,14 +115,6 @@ def drain(
     health.record_success(settings, result.summary(), result.unjudgeable)
     logger.info("ingest done: %s", result.summary())
     return result
-
-
-def quiet_dependencies() -> None:
-    """Raise the dependencies' loggers to WARNING (idempotent; the task's own stay at INFO)."""
-    for name in QUIET_LOGGERS:
-        logger_ = logging.getLogger(name)
-        if logger_.getEffectiveLevel() < logging.WARNING:
-            logger_.setLevel(logging.WARNING)
 
 
 def _drain(settings: Settings, result: IngestResult, limit: int, stop_after: str | None) -> None:

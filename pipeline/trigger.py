@@ -1,14 +1,18 @@
 """Airflow event trigger that wakes the ingest DAG when the report topic has unread events.
 
-Built on kafka-python (not the Kafka provider): it never consumes, it only compares the
-topic's end offsets with the ingest group's committed offsets. The firing rule is the pure
-function :func:`decide`, so it is tested without Kafka or Airflow.
+Built on kafka-python (not the Kafka provider): it never commits, it only compares the
+topic's end offsets with the ingest group's committed offsets. Between looks it waits on a
+peeking consumer (assigned every partition at its end, no group), whose fetch the broker
+answers the moment a new record lands: a report wakes the trigger within milliseconds
+instead of at the next poll, and the connections are kept, not re-bootstrapped per poll.
+The firing rule is the pure function :func:`decide`, so it is tested without Kafka.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +97,8 @@ class _OffsetReader:
         self.group = group
         self._consumer: Any = None
         self._admin: Any = None
+        self._peeker: Any = None
+        self._peeked: list[int] = []  # partitions the peeker is assigned
 
     def snapshot(self) -> OffsetSnapshot | None:
         """Current offsets, or None while the topic does not exist yet."""
@@ -108,8 +114,10 @@ class _OffsetReader:
             self._admin = KafkaAdminClient(
                 bootstrap_servers=self.bootstrap_servers, client_id="resilience-trigger-admin"
             )
-        self._consumer.topics()  # refresh metadata so new topics/partitions are seen
         partitions = self._consumer.partitions_for_topic(self.topic)
+        if not partitions:
+            self._consumer.topics()  # refresh metadata: the topic may have been created
+            partitions = self._consumer.partitions_for_topic(self.topic)
         if not partitions:
             return None
         tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
@@ -123,14 +131,41 @@ class _OffsetReader:
             committed[tp.partition] = max(offset, begin[tp])
         return OffsetSnapshot(end={tp.partition: end[tp] for tp in tps}, committed=committed)
 
+    def wait_for_news(self, timeout_s: float, partitions: list[int]) -> bool:
+        """Block until a record arrives on the topic (True) or ``timeout_s`` passes."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        if not partitions:
+            time.sleep(timeout_s)
+            return False
+        if self._peeker is None or self._peeked != partitions:
+            if self._peeker is None:
+                self._peeker = KafkaConsumer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    group_id=None,
+                    enable_auto_commit=False,
+                    client_id="resilience-trigger-peek",
+                    fetch_max_wait_ms=int(min(timeout_s, 0.5) * 1000),
+                    max_poll_records=1,
+                )
+            tps = [TopicPartition(self.topic, p) for p in partitions]
+            self._peeker.assign(tps)
+            self._peeker.seek_to_end(*tps)
+            self._peeked = list(partitions)
+        polled = self._peeker.poll(timeout_ms=int(timeout_s * 1000), max_records=1)
+        if polled:
+            self._peeker.seek_to_end()  # only the news matters, not the records themselves
+        return bool(polled)
+
     def close(self) -> None:
-        for client in (self._consumer, self._admin):
+        for client in (self._consumer, self._admin, self._peeker):
             if client is not None:
                 try:
                     client.close()
                 except Exception:  # closing is best effort; the trigger is going away
                     logger.debug("closing a Kafka client failed", exc_info=True)
-        self._consumer = self._admin = None
+        self._consumer = self._admin = self._peeker = None
+        self._peeked = []
 
 
 class ReportTopicTrigger(BaseEventTrigger):
@@ -156,6 +191,9 @@ class ReportTopicTrigger(BaseEventTrigger):
         }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from pipeline.quiet import quiet_dependencies
+
+        quiet_dependencies()  # kafka-python's connection chatter stays out of the triggerer log
         reader = _OffsetReader(self.bootstrap_servers, self.topic, self.group)
         rule = FiringRule()
         try:
@@ -175,6 +213,11 @@ class ReportTopicTrigger(BaseEventTrigger):
                             "end_offsets": {str(p): o for p, o in current.end.items()},
                         }
                     )
-                await asyncio.sleep(self.poll_interval_s)
+                partitions = sorted(current.end) if current is not None else []
+                try:
+                    await asyncio.to_thread(reader.wait_for_news, self.poll_interval_s, partitions)
+                except Exception as exc:  # the next snapshot reports and recovers
+                    logger.warning("cannot wait on %s: %s", self.topic, exc)
+                    await asyncio.sleep(self.poll_interval_s)
         finally:
             await asyncio.to_thread(reader.close)

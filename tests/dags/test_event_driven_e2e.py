@@ -113,6 +113,10 @@ def test_report_on_the_topic_is_judged_without_a_manual_trigger(
         # The cause fixed (this process is not injected): a replay judges it, once.
         from pipeline.deadletter_replay import replay_dead_letters
 
+        # The executor loaded GX before forking its workers (pipeline/warm_executor.py).
+        scheduler_log = (settings.run_dir / "logs" / "airflow-scheduler.log").read_text()
+        assert "validation stack loaded before forking workers" in scheduler_log
+
         replayed = replay_dead_letters(settings)
         assert (replayed.asked, replayed.judged) == (1, {"accepted": 1})
         assert replay_dead_letters(settings).asked == 0

@@ -42,7 +42,7 @@ def test_airflow_env_configures_a_local_stack(settings):
     env = airflow_stack.airflow_env(settings, 18123)
     home = settings.airflow_home.resolve()
     assert env["AIRFLOW_HOME"] == str(home)
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "pipeline.warm_executor.WarmLocalExecutor"
     assert env["AIRFLOW__CORE__PARALLELISM"] == "2"
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False"
