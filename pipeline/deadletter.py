@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.contract import SCHEMA_VERSION, ContractViolation, parse_report
+from schemas.contract import SCHEMA_VERSIONS, ContractViolation, parse_report
 from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
@@ -39,11 +39,11 @@ def parse_event(event: RawEvent, *, max_bytes: int) -> dict[str, Any] | Poison:
     if len(value) > max_bytes:
         return Poison(event, f"value too large: {len(value)} bytes, at most {max_bytes} allowed")
     header_version = event.header("schema_version")
-    if header_version is not None and header_version != SCHEMA_VERSION:
+    if header_version is not None and header_version not in SCHEMA_VERSIONS:
         return Poison(
             event,
             f"unknown schema_version header {header_version!r}; this pipeline reads "
-            f"version {SCHEMA_VERSION!r}",
+            f"versions {', '.join(map(repr, SCHEMA_VERSIONS))}",
         )
     header_hash = event.header("content_sha256")
     if header_hash is not None and header_hash.lower() != content_sha256(value):
@@ -51,8 +51,8 @@ def parse_event(event: RawEvent, *, max_bytes: int) -> dict[str, Any] | Poison:
     try:
         report = parse_report(value, max_bytes=max_bytes)
     except ContractViolation as exc:
-        return Poison(event, _short(f"not a v{SCHEMA_VERSION} report: {exc}"))
-    if str(report.get("schema_version")) != SCHEMA_VERSION:
+        return Poison(event, _short(f"not a v1 report: {exc}"))
+    if report.get("schema_version") not in SCHEMA_VERSIONS:
         return Poison(event, f"unknown schema_version {report.get('schema_version')!r}")
     header_sid = event.header("submission_id")
     if header_sid is not None and header_sid != report["submission_id"]:

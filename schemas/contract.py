@@ -24,8 +24,12 @@ from schemas.policies import encodable, problems
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
-SCHEMA_PATH = Path(__file__).with_name(f"report.v{SCHEMA_VERSION}.schema.json")
+SCHEMA_MAJOR = "1"  # the file's name; minor versions within it are additive (report-contract.md)
+SCHEMA_VERSION = "1.1"  # the newest version, the one the generator and docs lead with
+SCHEMA_VERSIONS = ("1", "1.1")  # every version this contract reads; "1" is 1.0
+SCHEMA_PATH = Path(__file__).with_name(f"report.v{SCHEMA_MAJOR}.schema.json")
+# Fields a minor version added, so a 1.0 report that carries one is told why it is refused.
+ADDED_IN = {"incidents_by_cause": "1.1"}
 
 DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_MAX_DEPTH = 32
@@ -64,7 +68,7 @@ class Issue:
 
 
 class ContractViolation(ValueError):
-    """The body is not a structurally valid v1 report; `.issues` says every reason."""
+    """The body is not a structurally valid report; `.issues` says every reason."""
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = list(issues)
@@ -281,12 +285,12 @@ def fast_validator() -> Any:
 def check_report(doc: Any) -> list[Issue]:
     """Every structural issue of a parsed report, sorted by pointer; [] when it is valid."""
     version = doc.get("schema_version") if isinstance(doc, dict) else None
-    if isinstance(version, str) and version != SCHEMA_VERSION:  # other types: a type issue
+    if isinstance(version, str) and version not in SCHEMA_VERSIONS:  # other types: a type issue
         return [
             Issue(
                 "/schema_version",
                 f"schema_version {_shown(doc['schema_version'])} is not supported; "
-                f'this contract is version "{SCHEMA_VERSION}"',
+                f"this contract reads versions {_versions()}",
             )
         ]
     oversized: dict[tuple, Issue] = {}
@@ -313,6 +317,10 @@ def parse_report(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
     if issues:
         raise ContractViolation(issues)
     return doc
+
+
+def _versions() -> str:
+    return " and ".join(f'"{v}"' for v in SCHEMA_VERSIONS)
 
 
 def _pointer_key(pointer: str) -> tuple:
@@ -398,6 +406,20 @@ def _explain(error: ValidationError, path: tuple) -> list[tuple[tuple, Issue]]:
         else:
             msg = f"{_shown(value)} is not allowed; use one of: " + ", ".join(map(str, expected))
         return [((), Issue(here, msg))]
+    if kind == "not" and isinstance(value, dict):  # a 1.0 report with a field 1.1 added
+        return [
+            (
+                (name,),
+                Issue(
+                    pointer_of((*path, name)),
+                    f'unknown field {_shown(name)} in a schema_version "1" report; it was '
+                    f'added in version "{ADDED_IN.get(name, "?")}": send schema_version '
+                    f'"{ADDED_IN.get(name, "?")}" or leave the field out',
+                ),
+            )
+            for name in expected.get("required", [])
+            if name in value
+        ]
     if kind == "const":
         return [((), Issue(here, f"must be {_shown(expected)}, got {_shown(value)}"))]
     if kind == "pattern":

@@ -13,12 +13,67 @@ from pathlib import Path
 from typing import Any
 
 from schemas import reference
-from schemas.contract import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, SCHEMA_PATH, schema
+from schemas.contract import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    SCHEMA_PATH,
+    SCHEMA_VERSIONS,
+    schema,
+)
 from schemas.policies import POLICIES
 
 logger = logging.getLogger(__name__)
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "report-contract.md"
+
+# The compatibility policy of the minor versions (issue 17): what each part does with both.
+VERSION_POLICY = (
+    "The major version is in the schema's file name (`report.v1.schema.json`), the minor "
+    'version in `schema_version`: `"1"` (1.0) or `"1.1"`. A minor version only adds '
+    "optional fields. Removing, renaming or tightening a field would be a new major version, "
+    "with a new file and a new topic.",
+    "",
+    "**What 1.1 adds.** `infrastructure[].incidents_by_cause` splits a sector's significant "
+    "incidents into five causes: `cyber`, `sabotage`, `natural_hazard`, `technical_failure` "
+    "and `other`. When the object is there, all five counts are required. They must add up "
+    "to `significant_incidents` and none may be negative (rule INF-007, ERROR: the sector "
+    "row is quarantined and the rest of the report is accepted).",
+    "",
+    "**A 1.0 report under 1.1.** Every 1.0 report that was valid is still valid and gets the "
+    "same verdict, findings and quarantined rows as before. `tests/schemas/test_v1_compat.py` "
+    "holds the results recorded before 1.1 existed. A 1.0 report says nothing about causes, "
+    "so its incidents have an **unknown** cause. That never means zero cyber incidents. The "
+    "same holds for a sector of a 1.1 report without `incidents_by_cause`. A 1.0 report that "
+    "carries `incidents_by_cause` is refused, as it always was, and the message asks for "
+    '`schema_version` `"1.1"`.',
+    "",
+    "**What each part does with the two versions.**",
+    "",
+    "- *Gateway, `resilience validate` and `submit`* accept both. The Kafka header "
+    "`schema_version` carries the report's own version (`1` or `1.1`).",
+    "- *Ingest* reads both from the same topic. It dead-letters, unjudged, an event whose "
+    "header or body names another version. The body decides which version it is; the header "
+    "only lets a consumer refuse early what it cannot read.",
+    "- *Suites*: the same suites judge both versions. INF-007 looks only at sectors that give "
+    "causes, so a 1.0 report can never trip it.",
+    "- *Warehouse* (migration 007): `report.schema_version` is new, and every row loaded "
+    "before 1.1 is marked `1`. `infrastructure` has five new columns, "
+    "`cyber_incidents` ... `other_incidents`. They are NULL where no cause was given.",
+    "- *Marts*: the existing marts do not change, because they only use "
+    "`significant_incidents`. `mart_incident_causes` (ally x cycle) gives the causes. A cause "
+    "column is NULL when no sector of the report gave causes, and "
+    "`cause_unknown_incidents` counts the incidents without a split. So a sum over allies "
+    "must not read NULL as 0: filter on `schema_version = '1.1'`, or show NULL as unknown.",
+    "- *Submitters* may move to 1.1 in any cycle. To add causes to an earlier cycle, they "
+    "resubmit its report as 1.1 under a higher version, like any correction.",
+    "",
+    "**A 1.0 consumer and a 1.1 event.** A consumer built before 1.1, such as an ingest that "
+    "is not yet upgraded, does not guess at fields it does not know. It sees the header "
+    "`schema_version: 1.1` and dead-letters the event unjudged: no verdict and no rows, but "
+    "`resilience deadletter list` shows it. After the upgrade, `resilience deadletter replay` "
+    "judges it once. So upgrade the ingest first, then the gateway. A 1.1 gateway in front "
+    "of a 1.0 ingest loses no report; 1.1 reports only wait for the replay.",
+)
 
 
 def render_markdown() -> str:
@@ -46,7 +101,14 @@ def render_markdown() -> str:
         f"- Nested at most {DEFAULT_MAX_DEPTH} levels deep.",
         "- Numbers are finite: `NaN`, `Infinity` and `-Infinity` are refused.",
         "- A key appears at most once per object.",
-        "- Every field below is required; a field not listed is refused.",
+        "- Every field below is required unless its description says *Optional*; a field "
+        "not listed is refused.",
+        "",
+        "## Versions and compatibility",
+        "",
+        f"This contract reads schema versions {', '.join(f'`{v}`' for v in SCHEMA_VERSIONS)}.",
+        "",
+        *VERSION_POLICY,
         "",
         "## Value policies",
         "",

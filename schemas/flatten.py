@@ -2,8 +2,9 @@
 
 Every row starts with the report key (submission_id, country, cycle, version) and ends with
 `location`, the JSON pointer of the object it came from, so a finding can point back into
-the submitted document. Dates stay ISO strings; the warehouse casts them. `submitted_at` is
-normalised to UTC with microseconds (schemas/policies.py).
+the submitted document. A 1.0 report and a 1.1 report flatten to the same columns; the 1.1
+cause columns are NULL where no cause was reported. Dates stay ISO strings; the warehouse
+casts them. `submitted_at` is normalised to UTC with microseconds (schemas/policies.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from typing import Any
 from schemas.policies import utc_instant
 
 KEY = ("submission_id", "country", "cycle", "version")
+# The causes of incidents_by_cause (schema 1.1), each stored as column <cause>_incidents.
+INCIDENT_CAUSES = ("cyber", "sabotage", "natural_hazard", "technical_failure", "other")
+CAUSE_COLUMNS = tuple(f"{cause}_incidents" for cause in INCIDENT_CAUSES)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "report": (
         *KEY,
+        "schema_version",
         "submitted_at",
         "classification",
         "plan_adopted_on",
@@ -64,6 +69,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "assets_assessed",
         "redundancy_pct",
         "significant_incidents",
+        *CAUSE_COLUMNS,
         "outage_hours",
         "cer_alignment",
         "nis2_alignment",
@@ -72,6 +78,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "risk": (*KEY, "risk_id", "threat", "likelihood", "impact", "description", "location"),
 }
 TABLES: tuple[str, ...] = tuple(COLUMNS)
+
+
+def _causes(by_cause: dict | None) -> dict[str, int | None]:
+    """The cause columns of one sector: NULL when its causes were not reported (a 1.0 report,
+    or a 1.1 report without the breakdown), which means unknown, not zero."""
+    if by_cause is None:
+        return dict.fromkeys(CAUSE_COLUMNS)
+    return {f"{c}_incidents": int(by_cause[c]) for c in INCIDENT_CAUSES}
 
 
 # Integer fields arrive as float when a submitter writes 2.0 (valid JSON Schema integer);
@@ -91,6 +105,7 @@ def flatten(report: dict) -> dict[str, list[dict[str, Any]]]:
         "report": [
             {
                 **key,
+                "schema_version": report["schema_version"],
                 "submitted_at": utc_instant(report["submitted_at"]),  # policy: stored as UTC
                 "classification": report["classification"],
                 "plan_adopted_on": plan["adopted_on"],
@@ -171,6 +186,7 @@ def flatten(report: dict) -> dict[str, list[dict[str, Any]]]:
             "assets_assessed": int(item["assets_assessed"]),
             "redundancy_pct": item["redundancy_pct"],
             "significant_incidents": int(item["significant_incidents"]),
+            **_causes(item.get("incidents_by_cause")),
             "outage_hours": item["outage_hours"],
             "cer_alignment": item["eu_alignment"]["cer"],
             "nis2_alignment": item["eu_alignment"]["nis2"],

@@ -1,4 +1,4 @@
-"""Seeded generator of realistic synthetic v1 reports, with labelled defects.
+"""Seeded generator of realistic synthetic v1 reports (1.0 and 1.1), with labelled defects.
 
 A country's plan (goals, indicators, measures, milestones) is drawn from a seed of its own,
 so ids are stable across cycles; what changes with the cycle is progress: indicators move
@@ -7,7 +7,8 @@ ally (the USA assesses more assets and spends more MEUR than Iceland). Allies di
 has a profile drawn from the seed (ally_profile: ahead, on plan or lagging; improving, steady
 or slipping), which sets how fast its indicators move, how often and how long its milestones
 slip, how much of its budget it spends, how many incidents it has (rare and skewed) and, in
-generate_history, how often it reports late or resubmits.
+generate_history, how often it reports late or resubmits. Allies move to schema 1.1 (incidents
+by cause) from 2025-H2 on, at their own pace (schema_version_of); some stay on 1.0.
 
 Every planted defect is labelled with the rule it must trip and the JSON pointer of the
 object it sits in (a duplicate id is labelled at both occurrences, as both rows are flagged).
@@ -109,6 +110,21 @@ RISK_TEXT = {
     "supply_disruption": "Interruption of essential imports (fuel, medicines, components)",
 }
 
+# Schema 1.1: when the allies start to report incidents by cause (share of allies per first
+# cycle; None: still on 1.0), and how each sector's incidents split by cause.
+CAUSES_ADOPTION = {"2025-H2": 0.35, "2026-H1": 0.35, "2026-H2": 0.10, None: 0.20}
+CAUSE_WEIGHTS = {  # cyber, sabotage, natural_hazard, technical_failure, other
+    "energy": (0.25, 0.10, 0.30, 0.30, 0.05),
+    "communications": (0.45, 0.08, 0.12, 0.30, 0.05),
+    "transport": (0.15, 0.05, 0.35, 0.38, 0.07),
+    "water": (0.12, 0.03, 0.40, 0.40, 0.05),
+    "health": (0.45, 0.02, 0.10, 0.35, 0.08),
+    "finance": (0.60, 0.02, 0.05, 0.28, 0.05),
+    "government_services": (0.55, 0.03, 0.07, 0.28, 0.07),
+    "food": (0.10, 0.03, 0.50, 0.30, 0.07),
+}
+CAUSES = ("cyber", "sabotage", "natural_hazard", "technical_failure", "other")
+
 # Codes that are well-formed but not in the reference lists (so only the content rule trips).
 UNKNOWN_DOMAIN = "space_resilience"
 UNKNOWN_SECTOR = "space_systems"
@@ -150,6 +166,25 @@ def _days(a: date, b: date) -> int:
 
 
 # ------------------------------------------------------------------ ally profiles
+
+
+def schema_version_of(country: str, cycle: str, seed: int = 0) -> str:
+    """The schema version the ally reports `cycle` in: "1.1" from its adoption cycle on."""
+    rng = random.Random(f"{seed}:{country}:schema")
+    first = rng.choices(list(CAUSES_ADOPTION), list(CAUSES_ADOPTION.values()))[0]
+    return "1.1" if first is not None and cycle >= first else "1"
+
+
+def _by_cause(rng: random.Random, sector: str, incidents: int, targeted: float) -> dict:
+    """Split a sector's incidents by cause; `targeted` > 1 weighs hostile causes up."""
+    weights = list(CAUSE_WEIGHTS.get(sector, (0.2, 0.05, 0.3, 0.35, 0.1)))
+    weights[0] *= targeted
+    weights[1] *= targeted
+    counts = dict.fromkeys(CAUSES, 0)
+    for cause in rng.choices(CAUSES, weights, k=incidents):
+        counts[cause] += 1
+    return counts
+
 
 # Where an ally stands in 2024 (share of allies, range of its delivery pace: 1.0 is on plan).
 TIERS = {
@@ -331,7 +366,12 @@ def _goal_title(domain: str) -> str:
 
 
 def _clean_report(
-    country: str, cycle: str, version: int, seed: int, submitted_at: datetime | None
+    country: str,
+    cycle: str,
+    version: int,
+    seed: int,
+    submitted_at: datetime | None,
+    schema_version: str = "1",
 ) -> dict:
     structure = _structure(country, seed)
     rng = random.Random(f"{seed}:{country}:{cycle}:{version}")
@@ -435,6 +475,9 @@ def _clean_report(
     maturity = max(0.0, min(1.0, (end.year - 2023) / 6))  # EU directives take hold over time
     # Its own stream, so the rest of the report does not change with the incident model.
     hazard = random.Random(f"{seed}:{country}:{cycle}:{version}:incidents")
+    # Causes (1.1) from streams of their own too, so a 1.0 report is the same with or without.
+    causes = random.Random(f"{seed}:{country}:{cycle}:{version}:causes")
+    targeted = random.Random(f"{seed}:{country}:targeted").lognormvariate(0.0, 0.6)
     for sector, base in SECTOR_ASSETS.items():
         rate = profile.incident_rate * SECTOR_EXPOSURE.get(sector, 1.0) * scale**0.5
         incidents = _poisson(hazard, rate * hazard.lognormvariate(0.0, 0.5))
@@ -446,16 +489,17 @@ def _clean_report(
             )
         else:
             cer = nis2 = "not_applicable"
-        infrastructure.append(
-            {
-                "sector": sector,
-                "assets_assessed": max(1, round(base * scale * rng.uniform(0.8, 1.2))),
-                "redundancy_pct": round(rng.uniform(55, 97), 1),
-                "significant_incidents": incidents,
-                "outage_hours": round(min(outage, 24.0 * 90), 1),
-                "eu_alignment": {"cer": cer, "nis2": nis2},
-            }
-        )
+        item = {
+            "sector": sector,
+            "assets_assessed": max(1, round(base * scale * rng.uniform(0.8, 1.2))),
+            "redundancy_pct": round(rng.uniform(55, 97), 1),
+            "significant_incidents": incidents,
+        }
+        if schema_version != "1":
+            item["incidents_by_cause"] = _by_cause(causes, sector, incidents, targeted)
+        item["outage_hours"] = round(min(outage, 24.0 * 90), 1)
+        item["eu_alignment"] = {"cer": cer, "nis2": nis2}
+        infrastructure.append(item)
 
     risks = [
         {
@@ -473,7 +517,7 @@ def _clean_report(
         day = end + timedelta(days=3 + min(window, int(window * rng.random() ** profile.haste)))
         submitted_at = datetime.combine(day, time(rng.randint(7, 18), rng.randint(0, 59)), UTC)
     return {
-        "schema_version": "1",
+        "schema_version": schema_version,
         "submission_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "country": country,
         "cycle": cycle,
@@ -742,6 +786,8 @@ def _inf003(ctx: _Ctx) -> list[str]:
     loc, item = ctx.pick(ctx.infra())
     name = ctx.rng.choice(("assets_assessed", "significant_incidents", "outage_hours"))
     item[name] = -ctx.rng.randint(1, 40)
+    if name == "significant_incidents":
+        item.pop("incidents_by_cause", None)  # so that only INF-003 trips, not INF-007 too
     return [loc]
 
 
@@ -765,6 +811,20 @@ def _inf005(ctx: _Ctx) -> list[str]:
 
 def _inf006(ctx: _Ctx) -> list[str]:
     return _duplicate(ctx, ctx.infra(), ctx.report["infrastructure"], lambda item: item)
+
+
+def _inf007(ctx: _Ctx) -> list[str]:
+    with_causes = [c for c in ctx.infra() if "incidents_by_cause" in c[1]]
+    if not with_causes:
+        raise DefectNotPlantable("INF-007 needs a 1.1 report with incidents_by_cause")
+    loc, item = ctx.pick(with_causes)
+    by_cause = item["incidents_by_cause"]
+    cause = ctx.rng.choice(CAUSES)
+    if ctx.rng.random() < 0.5:
+        by_cause[cause] += ctx.rng.randint(1, 5)  # causes add up to more than the total
+    else:
+        by_cause[cause] = -ctx.rng.randint(1, 3)  # a negative count
+    return [loc]
 
 
 def _rsk001(ctx: _Ctx) -> list[str]:
@@ -791,7 +851,7 @@ _PLANTERS: dict[str, Callable[[_Ctx], list[str]]] = {
     "MSR-005": _msr005,
     "MIL-001": _mil001, "MIL-002": _mil002, "MIL-003": _mil003, "MIL-004": _mil004,
     "INF-001": _inf001, "INF-002": _inf002, "INF-003": _inf003, "INF-004": _inf004,
-    "INF-005": _inf005, "INF-006": _inf006,
+    "INF-005": _inf005, "INF-006": _inf006, "INF-007": _inf007,
     "RSK-001": _rsk001, "RSK-002": _rsk002, "RSK-003": _rsk003,
 }  # fmt: skip
 
@@ -811,11 +871,14 @@ def generate_report(
     defects: list[str] | None = None,
     submitted_at: datetime | None = None,
     previous: dict | None = None,
+    schema_version: str | None = None,
 ) -> GeneratedReport:
     """One report of `country` for `cycle`, with the named defects planted.
 
     A country that was not an ally at the cycle's end always carries RPT-001. `previous`
-    (the country's report of an earlier cycle) is needed to plant IND-003.
+    (the country's report of an earlier cycle) is needed to plant IND-003. `schema_version`
+    "1" or "1.1" forces one; None takes the ally's own (schema_version_of). A 1.0 report is
+    the same as before 1.1 existed (the causes come from a random stream of their own).
     Raises DefectNotPlantable (a ValueError) for an unknown code or an impossible defect.
     """
     if country not in reference.allies():
@@ -831,7 +894,8 @@ def generate_report(
     if reference.allies()[country].joined_on > end and "RPT-001" not in wanted:
         wanted.insert(0, "RPT-001")
 
-    report = _clean_report(country, cycle, version, seed, submitted_at)
+    version_of_schema = schema_version or schema_version_of(country, cycle, seed)
+    report = _clean_report(country, cycle, version, seed, submitted_at, version_of_schema)
     ctx = _Ctx(
         report=report,
         rng=random.Random(f"{seed}:{country}:{cycle}:{version}:defects:{','.join(wanted)}"),
@@ -853,6 +917,7 @@ def generate_reports(
     seed: int = 0,
     defect_rate: float = 0.1,
     include_non_members: bool = False,
+    schema_version: str | None = None,
 ) -> Iterator[GeneratedReport]:
     """Reports for every country x cycle (cycles in order; default all allies, 2026-H1).
 
@@ -860,6 +925,7 @@ def generate_reports(
     plantable rules that fit (IND-003 only where the country's previous report was
     generated here; INF-005 only for non-EU allies). Countries that were not allies at a
     cycle's end are skipped unless `include_non_members` (they then carry RPT-001).
+    `schema_version` as in generate_report (None: each ally's own; INF-007 only in 1.1).
     """
     if not 0.0 <= defect_rate <= 1.0:
         raise ValueError(f"defect_rate must be between 0 and 1, got {defect_rate}")
@@ -875,16 +941,24 @@ def generate_reports(
             member = reference.allies()[country].joined_on <= end
             if not member and not include_non_members:
                 continue
-            defects = _pick_defects(country, cycle, seed, defect_rate, country in previous)
+            version = schema_version or schema_version_of(country, cycle, seed)
+            defects = _pick_defects(
+                country, cycle, seed, defect_rate, country in previous, causes=version != "1"
+            )
             generated = generate_report(
-                country, cycle, seed=seed, defects=defects, previous=previous.get(country)
+                country,
+                cycle,
+                seed=seed,
+                defects=defects,
+                previous=previous.get(country),
+                schema_version=version,
             )
             previous[country] = generated.report
             yield generated
 
 
 def _pick_defects(
-    country: str, cycle: str, seed: int, defect_rate: float, has_previous: bool
+    country: str, cycle: str, seed: int, defect_rate: float, has_previous: bool, causes: bool
 ) -> list[str]:
     """One to three plantable defects for a share `defect_rate` of the reports, more often
     for careless allies (the profile's care), none otherwise."""
@@ -897,6 +971,7 @@ def _pick_defects(
         if c != "RPT-001"
         and (c != "IND-003" or has_previous)
         and (c != "INF-005" or not reference.allies()[country].eu_member)
+        and (c != "INF-007" or causes)  # a 1.0 report draws from the same list as before 1.1
     ]
     defects = rng.sample(eligible, rng.randint(1, 3))
     if {"RPT-002", "GOL-003"} <= set(defects):
@@ -916,6 +991,7 @@ def generate_history(
     *,
     seed: int = 0,
     defect_rate: float = 0.1,
+    schema_version: str | None = None,
 ) -> Iterator[GeneratedReport]:
     """A submission history as it arrives: every member's report per cycle, as
     generate_reports draws it, plus what its profile adds: some reports late (labelled
@@ -924,7 +1000,10 @@ def generate_history(
     Yields in submission order within a cycle; same seed, same history.
     """
     drawn: dict[str, dict] = {}  # each ally's last report as generate_reports drew it
-    for generated in generate_reports(countries, cycles, seed=seed, defect_rate=defect_rate):
+    drawn_reports = generate_reports(
+        countries, cycles, seed=seed, defect_rate=defect_rate, schema_version=schema_version
+    )
+    for generated in drawn_reports:
         report = generated.report
         country, cycle = report["country"], report["cycle"]
         previous, drawn[country] = drawn.get(country), report
@@ -934,7 +1013,14 @@ def generate_history(
         codes = list(dict.fromkeys(d.rule_code for d in generated.planted))
         if rng.random() < profile.late_rate and "RPT-003" not in codes:
             codes.append("RPT-003")
-            generated = generate_report(country, cycle, seed=seed, defects=codes, previous=previous)
+            generated = generate_report(
+                country,
+                cycle,
+                seed=seed,
+                defects=codes,
+                previous=previous,
+                schema_version=report["schema_version"],
+            )
         yield generated
         severities = {RULES[code].severity.value for code in codes if code != "RPT-003"}
         if "BLOCKER" in severities:
@@ -949,7 +1035,12 @@ def generate_history(
         again = first + timedelta(days=rng.randint(2, 25), hours=rng.randint(0, 6))
         late = again.date() > deadline
         second = generate_report(
-            country, cycle, version=2, seed=seed, defects=["RPT-003"] if late else []
+            country,
+            cycle,
+            version=2,
+            seed=seed,
+            defects=["RPT-003"] if late else [],
+            schema_version=report["schema_version"],
         )
         second.report["submitted_at"] = _rfc3339(again)
         yield second

@@ -4,7 +4,8 @@ Each frame holds the flattened columns (dates parsed, so they compare as dates),
 `row_id` ("<submission_id>#<location>") that maps a failing row back to the report, and
 the derived columns cross-field rules need: the cycle's bounds and deadline, the country's
 accession date and EU membership, the plan's dates on every goal, the prior cycle's value on
-every indicator, the tolerated spend on every measure. Pure: no I/O beyond the reference data.
+every indicator, the tolerated spend on every measure, the sum of a sector's causes (1.1).
+Pure: no I/O beyond the reference data.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import reference
-from schemas.flatten import COLUMNS, TABLES
+from schemas.flatten import CAUSE_COLUMNS, COLUMNS, TABLES
 from schemas.rules import OVERSPEND_TOLERANCE
 
 ROW_ID = "row_id"
@@ -182,6 +183,9 @@ def prepare_milestone(reports: list[dict[str, list[dict]]]) -> pd.DataFrame:
 def prepare_infrastructure(reports: list[dict[str, list[dict]]]) -> pd.DataFrame:
     frame = _frame("infrastructure", reports)
     _numeric(frame, "assets_assessed", "redundancy_pct", "significant_incidents", "outage_hours")
+    _numeric(frame, *CAUSE_COLUMNS)
+    # NULL where the causes were not reported (1.0), so INF-007 skips those rows
+    frame["cause_total"] = frame[list(CAUSE_COLUMNS)].sum(axis=1, min_count=len(CAUSE_COLUMNS))
     _cycle_columns(frame)
     frame["hours_in_cycle"] = (
         (frame["cycle_end"] - frame["cycle_start"]).dt.days.astype("float64") + 1

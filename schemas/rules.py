@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-SUITE_VERSION = "2026.12.1"
+SUITE_VERSION = "2026.12.2"
 
 # Thresholds the rules (and the generator) share.
 JUMP_MAX_RELATIVE = 3.0  # IND-003: more than a 300 % change against the last accepted cycle ...
@@ -228,6 +228,14 @@ RULES: dict[str, Rule] = _rules(
         B,
         "The same sector appears more than once in the report.",
         "sector",
+    ),
+    Rule(
+        "INF-007",
+        "infrastructure",
+        E,
+        "The sector's incidents_by_cause has a negative count or does not add up to its "
+        "significant_incidents.",
+        "significant_incidents",
     ),
     # risk
     Rule("RSK-001", "risk", E, "The risk's threat is not a known threat category.", "threat"),

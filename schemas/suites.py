@@ -12,7 +12,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
 from schemas import reference
-from schemas.flatten import TABLES
+from schemas.flatten import CAUSE_COLUMNS, TABLES
 from schemas.rules import JUMP_MAX_RELATIVE, JUMP_MIN_ABSOLUTE, RULES, SUITE_VERSION
 
 
@@ -111,6 +111,14 @@ def expectations() -> dict[str, list[gxe.Expectation]]:
             _in_set("INF-005", "cer_alignment", ["not_applicable"], row_condition=non_eu),
             _in_set("INF-005", "nis2_alignment", ["not_applicable"], row_condition=non_eu),
             _unique("INF-006", "sector"),
+            # 1.1 only: a 1.0 sector has no causes (NULL), which these expectations skip
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A="cause_total",
+                column_B="significant_incidents",
+                ignore_row_if="either_value_is_missing",
+                meta=_meta("INF-007"),
+            ),
+            *(_between("INF-007", column, 0, None) for column in CAUSE_COLUMNS),
         ],
         "risk": [
             _in_set("RSK-001", "threat", sorted(reference.threats())),

@@ -30,6 +30,7 @@ MARTS = (
     "data_quality",
     "trends",
     "ally_cycle",
+    "incident_causes",
 )
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 

@@ -23,7 +23,6 @@ from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
 from producers.gateway.verdicts import Verdict
 from resilience.settings import Settings
-from schemas.contract import SCHEMA_VERSION
 
 
 @dataclass
@@ -76,7 +75,8 @@ def _submit_blocking(
         key=report["country"],
         value=body,
         headers=[
-            ("schema_version", SCHEMA_VERSION.encode()),
+            # the report's own minor version, so a consumer can refuse what it cannot read
+            ("schema_version", report["schema_version"].encode()),
             ("submission_id", submission_id.encode()),
             ("content_sha256", sha256.encode()),
         ],

@@ -16,7 +16,7 @@ def report_event(report: dict[str, Any]) -> tuple[bytes, bytes, list[tuple[str, 
         report["country"].encode("utf-8"),
         body,
         [
-            ("schema_version", b"1"),
+            ("schema_version", report["schema_version"].encode()),
             ("submission_id", report["submission_id"].encode("utf-8")),
             ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
         ],

@@ -94,3 +94,21 @@ def test_failure_callback_finds_the_submission_ids_through_the_cause_chain() -> 
         assert submission_ids_of(exc) == ["a", "b"]
     assert submission_ids_of(ValueError("other")) == []
     assert submission_ids_of(None) == []
+
+
+def test_both_minor_versions_parse_and_a_later_one_is_dead_lettered() -> None:
+    """A 1.0 and a 1.1 report of the same ally are both read; a version this pipeline does
+    not know (a 1.2 header, or a 2 in the body) is poison, never guessed at."""
+    for version in ("1", "1.1"):
+        report = generate_report("FRA", "2026-H1", seed=3, schema_version=version).report
+        key, value, headers = report_event(report)
+        assert ("schema_version", version.encode()) in headers  # as the gateway sends it
+        assert parse_event(RawEvent("reports", 0, 0, key, value, headers), max_bytes=2_000_000) == (
+            report
+        )
+    assert any("incidents_by_cause" in item for item in report["infrastructure"])
+    assert reason(value, [("schema_version", b"1.2")]) == (
+        "unknown schema_version header '1.2'; this pipeline reads versions '1', '1.1'"
+    )
+    later = json.dumps({**report, "schema_version": "2"}).encode()
+    assert "/schema_version" in reason(later)

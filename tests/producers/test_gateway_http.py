@@ -52,6 +52,21 @@ def test_receipt_matches_what_a_consumer_reads(gateway, fra):
     }
 
 
+def test_the_schema_version_header_is_the_reports_own(gateway, fra):
+    """A 1.1 report goes out with header 1.1, so a consumer that reads only 1.0 can refuse
+    it unread (docs/report-contract.md, "Versions and compatibility")."""
+    report = make_report("FRA", cycle="2026-H1", version=4, schema_version="1.1")
+    report["infrastructure"][0]["incidents_by_cause"] = {
+        "cyber": 0, "sabotage": 0, "natural_hazard": 0, "technical_failure": 0, "other": 0,
+    }  # fmt: skip
+    report["infrastructure"][0]["significant_incidents"] = 0
+    response = fra.post("/v1/reports", content=to_body(report))
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    [record] = read_topic(gateway.settings.kafka_bootstrap_servers, receipt["topic"], expect=1)
+    assert dict(record.headers)["schema_version"] == b"1.1"
+
+
 def test_a_report_larger_than_the_brokers_1mb_default_goes_through(gateway, fra):
     report = make_report("FRA")
     goal, measure = report["goals"][0], report["measures"][0]

@@ -11,6 +11,7 @@ import pytest
 from schemas.contract import (
     SCHEMA_PATH,
     SCHEMA_VERSION,
+    SCHEMA_VERSIONS,
     ContractViolation,
     Issue,
     check_report,
@@ -249,11 +250,51 @@ def test_unknown_schema_version_is_its_own_issue() -> None:
     report = build_report(schema_version="2", country="XXX")
     assert check_report(report) == [
         Issue(
-            "/schema_version", 'schema_version "2" is not supported; this contract is version "1"'
+            "/schema_version",
+            'schema_version "2" is not supported; this contract reads versions "1" and "1.1"',
         )
     ]
     assert issues_of(build_report(schema_version=1)) == {
         "/schema_version": "must be a string, got an integer 1"
+    }
+    assert issues_of(build_report(schema_version="1.0")) == {
+        "/schema_version": 'schema_version "1.0" is not supported; '
+        'this contract reads versions "1" and "1.1"'
+    }
+
+
+CAUSES = {"cyber": 2, "sabotage": 0, "natural_hazard": 1, "technical_failure": 0, "other": 0}
+
+
+def test_a_1_1_report_may_split_each_sectors_incidents_by_cause() -> None:
+    report = build_report(schema_version="1.1")
+    report["infrastructure"][0]["incidents_by_cause"] = dict(CAUSES)
+    assert check_report(report) == []
+    assert check_report(build_report(schema_version="1.1")) == []  # the split is optional
+
+
+def test_a_1_0_report_with_causes_is_refused_as_before_and_told_to_send_1_1() -> None:
+    report = build_report()
+    report["infrastructure"][1]["incidents_by_cause"] = dict(CAUSES)
+    assert check_report(report) == [
+        Issue(
+            "/infrastructure/1/incidents_by_cause",
+            'unknown field "incidents_by_cause" in a schema_version "1" report; it was added '
+            'in version "1.1": send schema_version "1.1" or leave the field out',
+        )
+    ]
+
+
+def test_causes_are_all_five_counts_and_nothing_else() -> None:
+    report = build_report(schema_version="1.1")
+    partial = {k: v for k, v in CAUSES.items() if k != "other"}
+    report["infrastructure"][0]["incidents_by_cause"] = {**partial, "weather": 1}
+    report["infrastructure"][1]["incidents_by_cause"] = {**CAUSES, "cyber": 2.5}
+    assert issues_of(report) == {
+        "/infrastructure/0/incidents_by_cause/other": "required field is missing",
+        "/infrastructure/0/incidents_by_cause/weather": 'unknown field "weather"; allowed here: '
+        "cyber, natural_hazard, other, sabotage, technical_failure",
+        "/infrastructure/1/incidents_by_cause/cyber": "must be an integer, got a number 2.5",
     }
 
 
@@ -400,12 +441,15 @@ def test_schema_file_is_versioned_and_tight() -> None:
     doc = schema()
     assert SCHEMA_PATH.name == "report.v1.schema.json"
     assert "v1" in doc["$id"] and doc["$schema"].endswith("/2020-12/schema")
-    assert doc["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    assert doc["properties"]["schema_version"]["enum"] == list(SCHEMA_VERSIONS)
+    assert SCHEMA_VERSION == SCHEMA_VERSIONS[-1] == "1.1"
+    optional = {"#/properties/infrastructure/items": {"incidents_by_cause"}}  # added in 1.1
     for where, node in _walk(doc):
         assert node.get("title") and node.get("description"), f"{where} lacks title/description"
         if node["type"] == "object":
             assert node["additionalProperties"] is False, where
-            assert sorted(node["required"]) == sorted(node["properties"]), where
+            expected = set(node["properties"]) - optional.get(where, set())
+            assert sorted(node["required"]) == sorted(expected), where
         if node["type"] == "array":
             assert "maxItems" in node, where
         if node["type"] == "string":

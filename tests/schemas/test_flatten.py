@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from schemas.flatten import COLUMNS, TABLES, flatten
+from schemas.flatten import CAUSE_COLUMNS, COLUMNS, TABLES, flatten
 from tests.schemas.test_contract import SUBMISSION_ID, build_report
 
 pytestmark = pytest.mark.unit
@@ -69,6 +69,7 @@ def test_values_are_carried_over_unchanged() -> None:
     rows = flatten(report)
     assert rows["report"][0] == {
         **KEY,
+        "schema_version": "1",
         "submitted_at": "2026-07-15T07:30:00.000000+00:00",  # policy: stored as UTC
         "classification": "NATO UNCLASSIFIED",
         "plan_adopted_on": "2024-03-01",
@@ -101,6 +102,28 @@ def test_values_are_carried_over_unchanged() -> None:
         "full",
     )
     assert rows["risk"][0]["threat"] == "undersea_infrastructure"
+
+
+def test_causes_become_columns_and_are_null_where_not_reported() -> None:
+    report = build_report(schema_version="1.1")
+    report["infrastructure"][0]["incidents_by_cause"] = {
+        "cyber": 3, "sabotage": 1, "natural_hazard": 0, "technical_failure": 2.0, "other": 0,
+    }  # fmt: skip
+    with_causes, without = flatten(report)["infrastructure"]
+    assert flatten(report)["report"][0]["schema_version"] == "1.1"
+    assert {c: with_causes[c] for c in CAUSE_COLUMNS} == {
+        "cyber_incidents": 3,
+        "sabotage_incidents": 1,
+        "natural_hazard_incidents": 0,
+        "technical_failure_incidents": 2,
+        "other_incidents": 0,
+    }
+    assert isinstance(with_causes["technical_failure_incidents"], int)
+    # no split given: unknown, so NULL (never 0); the same for every sector of a 1.0 report
+    assert {c: without[c] for c in CAUSE_COLUMNS} == dict.fromkeys(CAUSE_COLUMNS)
+    assert all(
+        row[c] is None for row in flatten(build_report())["infrastructure"] for c in CAUSE_COLUMNS
+    )
 
 
 def test_every_table_is_present_for_an_empty_report() -> None:

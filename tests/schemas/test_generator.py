@@ -391,3 +391,67 @@ def test_a_history_yields_exactly_its_labelled_defects(history):
     found = {(f.submission_id, f.rule_code, f.location) for f in result.findings}
     assert found == planted
     assert all(check_report(r) == [] for r in reports)
+
+
+def test_most_allies_move_to_1_1_from_2025_h2_and_some_stay_on_1_0():
+    cycles = ["2025-H1", "2025-H2", "2026-H1"]
+    versions = {
+        (g.report["country"], g.report["cycle"]): g.report["schema_version"]
+        for g in generate_reports(cycles=cycles, seed=SPREAD_SEED, defect_rate=0.0)
+    }
+    on_1_1 = {c: sum(v == "1.1" for (_, cy), v in versions.items() if cy == c) for c in cycles}
+    assert on_1_1["2025-H1"] == 0  # 1.1 did not exist yet
+    assert 0 < on_1_1["2025-H2"] < on_1_1["2026-H1"] < 32  # most allies by 2026-H1, not all
+    assert on_1_1["2026-H1"] >= 16
+    for (country, cycle), version in versions.items():  # an ally never goes back to 1.0
+        if cycle == "2026-H1":
+            assert version == "1.1" or versions[(country, "2025-H2")] == "1"
+
+
+def test_causes_add_up_and_are_skewed_plausibly():
+    reports = [
+        g.report
+        for g in generate_reports(
+            cycles=["2026-H1"], seed=SPREAD_SEED, defect_rate=0.0, schema_version="1.1"
+        )
+    ]
+    by_sector: dict[str, Counter] = {}
+    for report in reports:
+        assert check_report(report) == []
+        for item in report["infrastructure"]:
+            causes = item["incidents_by_cause"]
+            assert sum(causes.values()) == item["significant_incidents"]
+            by_sector.setdefault(item["sector"], Counter()).update(causes)
+    total = sum(by_sector.values(), Counter())
+    assert 0.2 <= total["cyber"] / sum(total.values()) <= 0.55
+    assert total["sabotage"] < total["cyber"] and total["sabotage"] > 0
+    finance, food = by_sector["finance"], by_sector["food"]
+    assert finance["cyber"] > finance["natural_hazard"]
+    assert food["natural_hazard"] > food["cyber"]
+
+
+def test_a_1_0_report_is_unchanged_by_1_1_and_inf_007_needs_causes():
+    as_1_0 = generate_report("DEU", "2026-H1", seed=3, schema_version="1").report
+    as_1_1 = generate_report("DEU", "2026-H1", seed=3, schema_version="1.1").report
+    for item in as_1_1["infrastructure"]:
+        del item["incidents_by_cause"]
+    assert {**as_1_1, "schema_version": "1"} == as_1_0
+    with pytest.raises(DefectNotPlantable, match="1.1 report"):
+        generate_report("DEU", "2026-H1", defects=["INF-007"], schema_version="1")
+
+
+def test_the_cause_mart_is_null_for_1_0_reports_and_counts_cyber_for_1_1(ally_marts):
+    rows = ally_marts.execute(
+        "select schema_version, count(*), count(cyber_incidents), "
+        "sum(cause_unknown_incidents) = sum(significant_incidents) filter "
+        "(where schema_version = '1') from mart_incident_causes group by all order by 1"
+    ).fetchall()
+    by_version = {version: (n, known) for version, n, known, _ in rows}
+    assert by_version["1"][1] == 0  # every 1.0 report: cause unknown, never 0
+    assert by_version["1.1"][0] == by_version["1.1"][1] > 0
+    exact = ally_marts.execute(
+        "select count(*) from mart_incident_causes where schema_version = '1.1' and "
+        "cyber_incidents + sabotage_incidents + natural_hazard_incidents + "
+        "technical_failure_incidents + other_incidents <> significant_incidents"
+    ).fetchall()
+    assert exact == [(0,)]

@@ -49,7 +49,7 @@ def test_catalogue_holds_the_agreed_rules_with_their_severities():
         "MSR-005": "ERROR",
         "MIL-001": "BLOCKER", "MIL-002": "ERROR", "MIL-003": "ERROR", "MIL-004": "ERROR",
         "INF-001": "ERROR", "INF-002": "ERROR", "INF-003": "ERROR", "INF-004": "WARNING",
-        "INF-005": "INFO", "INF-006": "BLOCKER",
+        "INF-005": "INFO", "INF-006": "BLOCKER", "INF-007": "ERROR",
         "RSK-001": "ERROR", "RSK-002": "ERROR", "RSK-003": "BLOCKER",
     }  # fmt: skip
     assert {code: rule.severity.value for code, rule in RULES.items()} == expected

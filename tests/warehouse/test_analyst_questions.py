@@ -1,4 +1,4 @@
-"""The ten queries of docs/analyst-questions.md, read from the doc itself, run read-only on the
+"""The queries of docs/analyst-questions.md, read from the doc itself, run read-only on the
 analyst copy of the small history and give the answers computed by hand from
 tests/fixtures/warehouse.py."""
 
@@ -37,6 +37,14 @@ ANSWERS = [
     [("DEU", 0.6667), ("FIN", 1.0), ("USA", 0.0)],
     # 10. DEU's 2023-H1 v1 and v2.
     [("2023-H1", 1)],
+    # 11. DEU 2022-H2 and FIN 2023-H1 are 1.0 reports (unknown); DEU 2023-H1 v2 (1.1): 1 in
+    # energy + 1 in communications; USA (1.1): none. FIN 2022-H2: not yet a member.
+    [
+        ("DEU", "2022-H2", None, 5),
+        ("DEU", "2023-H1", 2, 0),
+        ("FIN", "2023-H1", None, 0),
+        ("USA", "2023-H1", 0, 0),
+    ],
 ]
 
 
@@ -57,6 +65,6 @@ def test_each_documented_question_gets_its_hand_computed_answer(
     finally:
         con.close()
 
-    assert len(answers) == 10
+    assert len(answers) == len(ANSWERS) == 11
     for number, (got, expected) in enumerate(zip(answers, ANSWERS, strict=True), start=1):
         assert (number, got) == (number, expected)

@@ -51,6 +51,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "004_current_views.sql",
         "005_current_sector_totals.sql",
         "006_dead_letter_replay.sql",
+        "007_incidents_by_cause.sql",
     ]
     assert second == []
     assert ledger == [
@@ -60,6 +61,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         (4, "current_views"),
         (5, "current_sector_totals"),
         (6, "dead_letter_replay"),
+        (7, "incidents_by_cause"),
     ]
     assert tables == EXPECTED_TABLES
 
@@ -87,7 +89,7 @@ def test_failed_migration_names_the_file_and_leaves_nothing_half_applied(tmp_pat
         migrate(con, migrations)
     versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
     leftovers = con.execute("select count(*) from duckdb_tables() where table_name = 'ok_part'")
-    assert versions == [1, 2, 3, 4, 5, 6]
+    assert versions == [1, 2, 3, 4, 5, 6, 7]
     assert leftovers.fetchone()[0] == 0
     con.close()
 
@@ -117,3 +119,34 @@ def test_column_types_follow_the_design(warehouse_con):
     assert types["goal.target_date"] == "DATE"
     assert types["milestone.due_date"] == "DATE"
     assert types["measure.goal_ids"] == "VARCHAR[]"
+
+
+def test_a_warehouse_of_1_0_reports_keeps_them_with_causes_unknown(tmp_path):
+    """Migration 007 on a warehouse that already holds a 1.0 report: the rows stay, the report
+    is marked version 1, and its sectors' causes are NULL (unknown), not 0."""
+    from tests.fixtures.warehouse import make_report, sector
+    from warehouse.load import load_accepted
+
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "007":
+            shutil.copy(path, before / path.name)
+    con = connect(tmp_path / "w.duckdb")
+    migrate(con, before)
+    rows = make_report(
+        "old", "DEU", "2024-H1", 1, "2024-07-15T09:00:00Z",
+        infrastructure=[sector("energy", 10, 50, 4, 5.5, "full", "partial")],
+    )  # fmt: skip
+    rows["report"][0].pop("schema_version")  # the 1.0 pipeline had no such column
+    load_accepted(con, rows)
+
+    assert migrate(con) == ["007_incidents_by_cause.sql"]
+    report = con.execute("select submission_id, schema_version from current_report").fetchall()
+    sectors = con.execute(
+        "select sector, significant_incidents, cyber_incidents, other_incidents "
+        "from current_infrastructure"
+    ).fetchall()
+    con.close()
+    assert report == [("old", "1")]
+    assert sectors == [("energy", 4, None, None)]
