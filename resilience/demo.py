@@ -1,7 +1,10 @@
 """`resilience demo`: one full reporting cycle, live, through the real stack.
 
-Stack up; a submitter token per ally; a generated 2026-H1 report for each of the 32 allies
-(realistic defects at a modest rate, one late submission, one corrected resubmission);
+Stack up; a submitter token per ally; first the history of three earlier cycles
+(generate_history: late reports and corrections at the generator's rates, most allies moving
+to schema 1.1 from 2025-H2), so that the report's trends have points to draw; then a
+generated 2026-H1 report for each of the 32 allies (realistic defects at a modest rate,
+one late submission, one corrected resubmission);
 each posted over HTTP through the gateway with its own country's token; then wait until
 every submission has its verdict in the analyst copy and the aggregation ran after the
 last one - the AssetWatcher on the topic starts the DAGs, nothing is triggered by hand.
@@ -31,6 +34,7 @@ from resilience.stack import gateway_proc, ops_status, stack
 log = logging.getLogger(__name__)
 
 CYCLE = "2026-H1"
+HISTORY_CYCLES = ("2024-H2", "2025-H1", "2025-H2")  # submitted first, oldest first
 DEFECT_RATE = 0.15
 SEED = 2026
 LATE_COUNTRY = "ISL"
@@ -93,6 +97,44 @@ def _analyst_rows(path: Path, name: str, **params: Any) -> list[tuple]:
         return []
     finally:
         con.close()
+
+
+def plan_history(
+    base: dict[tuple[str, str], int],
+    *,
+    cycles: tuple[str, ...] = HISTORY_CYCLES,
+    seed: int = SEED,
+    defect_rate: float = DEFECT_RATE,
+) -> list[Planned]:
+    """The earlier cycles as generate_history draws them, in submission order. ``base``:
+    the highest version already seen per (country, cycle); a rerun submits above it, with
+    fresh submission ids."""
+    import uuid
+
+    from schemas.generator import generate_history
+
+    planned: list[Planned] = []
+    for generated in generate_history(None, list(cycles), seed=seed, defect_rate=defect_rate):
+        report = generated.report
+        seen = base.get((report["country"], report["cycle"]), 0)
+        if seen:
+            version = seen + report["version"]
+            sid = uuid.uuid5(uuid.NAMESPACE_URL, f"{report['submission_id']}/{version}")
+            report = {**report, "version": version, "submission_id": str(sid)}
+        codes = dict.fromkeys(d.rule_code for d in generated.planted)
+        planned.append(_planned(report, ", ".join(codes) or "history"))
+    return planned
+
+
+def history_base_versions(
+    settings: Settings, cycles: tuple[str, ...] = HISTORY_CYCLES
+) -> dict[tuple[str, str], int]:
+    """base_versions of each history cycle, keyed (country, cycle)."""
+    return {
+        (country, cycle): version
+        for cycle in cycles
+        for country, version in base_versions(settings, cycle).items()
+    }
 
 
 def plan_submissions(
@@ -291,6 +333,11 @@ def summary_tables(settings: Settings, ids: list[str], cycle: str = CYCLE) -> li
             _analyst_rows(path, "demo_infrastructure", cycle=cycle),
             ["sector", "allies", "assets", "redundancy %", "incidents", "outage h", "EU NIS2 %"],
         ),
+        _table(
+            "Significant incidents by cause over the cycles (causes from schema 1.1 on)",
+            _analyst_rows(path, "demo_cyber_incidents"),
+            ["cycle", "allies", "on 1.1", "incidents", "cyber", "sabotage", "cause unknown"],
+        ),
     ]
 
 
@@ -351,15 +398,20 @@ def _submit_and_wait(
             f"earlier runs found (versions up to {max(base.values())}): each ally submits "
             "above its highest version so far"
         )
-    planned = plan_submissions(base)
+    history = plan_history(history_base_versions(settings))
+    current = plan_submissions(base)
+    planned = history + current
     countries = [p.country for p in planned]
-    step(f"{len(planned)} reports generated for {len(set(countries))} allies, cycle {CYCLE}")
+    step(
+        f"{len(history)} reports generated for the earlier cycles {', '.join(HISTORY_CYCLES)} "
+        f"and {len(current)} for {len(set(countries))} allies in cycle {CYCLE}"
+    )
     tokens = issue_tokens(settings.gateway_db, countries)
     step(f"{len(tokens)} submitter tokens issued (one per ally, bound to its country)")
     first_submit = time.monotonic()
     receipts = submit_all(gateway_proc.url(settings), planned, tokens)
     step(f"{len(receipts)} reports posted over HTTP; every one has a receipt")
-    console.print(receipts_table(planned, receipts))
+    console.print(receipts_table(current, receipts[len(history) :]))
     ids = [p.submission_id for p in planned]
     with console.status("waiting for the pipeline") as spinner:
         statuses = wait_for_pipeline(

@@ -153,3 +153,24 @@ def test_start_component_refuses_a_name_that_is_no_airflow_component(settings):
     ):
         airflow_stack.start_component(settings, "trigerer", port=18080)
     assert airflow_stack.status(settings.run_dir)[3].pid is None  # nothing was started
+
+
+def test_demo_submits_three_earlier_cycles_first_so_the_trends_have_points():
+    from resilience import demo
+
+    history = demo.plan_history({})
+    bodies = [json.loads(p.body) for p in history]
+    cycles = [b["cycle"] for b in bodies]
+    assert cycles == sorted(cycles)  # oldest first, all before the demo's cycle
+    assert sorted(set(cycles)) == list(demo.HISTORY_CYCLES) and max(cycles) < demo.CYCLE
+    for cycle in demo.HISTORY_CYCLES:
+        assert len({b["country"] for b in bodies if b["cycle"] == cycle}) == 32
+    assert {b["schema_version"] for b in bodies if b["cycle"] == "2024-H2"} == {"1"}
+    assert {b["schema_version"] for b in bodies if b["cycle"] == "2025-H2"} == {"1", "1.1"}
+    assert any(b["version"] == 2 for b in bodies)  # corrections, as generate_history has them
+    assert len({p.submission_id for p in history}) == len(history)
+
+    again = demo.plan_history({("DEU", "2025-H1"): 2})
+    deu = [p for p in again if (p.country, json.loads(p.body)["cycle"]) == ("DEU", "2025-H1")]
+    assert [p.version for p in deu] == [3] or [p.version for p in deu] == [3, 4]
+    assert not {p.submission_id for p in deu} & {p.submission_id for p in history}
