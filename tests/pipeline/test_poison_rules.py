@@ -112,3 +112,16 @@ def test_both_minor_versions_parse_and_a_later_one_is_dead_lettered() -> None:
     )
     later = json.dumps({**report, "schema_version": "2"}).encode()
     assert "/schema_version" in reason(later)
+
+
+def test_a_consumer_that_reads_only_1_0_dead_letters_a_1_1_event_unread(monkeypatch) -> None:
+    """The policy's last case: an ingest not yet upgraded (modelled by its list of versions)
+    refuses a 1.1 event by its header, before it parses the body; replay after the upgrade."""
+    import pipeline.deadletter
+
+    report = generate_report("FRA", "2026-H1", seed=3, schema_version="1.1").report
+    key, value, headers = report_event(report)
+    monkeypatch.setattr(pipeline.deadletter, "SCHEMA_VERSIONS", ("1",))
+    assert reason(value, headers) == (
+        "unknown schema_version header '1.1'; this pipeline reads versions '1'"
+    )
