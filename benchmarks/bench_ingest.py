@@ -1,7 +1,7 @@
 """drain() throughput (land, dead-letter check, GX validation, load, commit) against a bare
 kafka-python consume + DuckDB insert of the same rows, and the drain's peak memory.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--reports 10000] [--batch 500]
+    .venv/bin/python benchmarks/bench_ingest.py [--reports 10000] [--batch 2000]
 
 Uses the broker named by KAFKA_BOOTSTRAP_SERVERS, else starts the local one in a temp dir
 (stopped at the end). Reports are generated and produced outside the clock; each one gets
@@ -142,7 +142,7 @@ def bare_consume_and_insert(settings: Settings, expected: int) -> tuple[float, i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=Settings().ingest_batch_size)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 

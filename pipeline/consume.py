@@ -52,9 +52,27 @@ def lag(consumer: Any) -> int:
 
 
 def poll_batch(consumer: Any, max_records: int, timeout_ms: int = 1000) -> list[Any]:
-    """Up to ``max_records`` records, ordered by partition and offset."""
-    polled = consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
-    return [record for tp in sorted(polled, key=lambda t: t.partition) for record in polled[tp]]
+    """Up to ``max_records`` records, ordered by partition and offset.
+
+    One fetch brings a few MB; polls repeat (without waiting) until the batch is full or
+    the consumer has nothing more buffered, because validation costs a fixed ~0.5 s per
+    batch: 2,000 reports validate at ~1.5 ms each, 100 at ~8 ms.
+    """
+    by_partition: dict[Any, list[Any]] = {}
+    count, wait_ms = 0, timeout_ms
+    while count < max_records:
+        polled = consumer.poll(timeout_ms=wait_ms, max_records=max_records - count)
+        if not polled:
+            break
+        for tp, records in polled.items():
+            by_partition.setdefault(tp, []).extend(records)
+            count += len(records)
+        wait_ms = 50  # what a fetch already in flight needs; never wait for new events
+    return [
+        record
+        for tp in sorted(by_partition, key=lambda t: t.partition)
+        for record in by_partition[tp]
+    ]
 
 
 def to_raw_events(records: list[Any]) -> list[RawEvent]:

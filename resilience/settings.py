@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(3, ge=1, description="Partitions of the project's topics")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor of topics")
     ingest_group: str = Field("resilience-ingest", description="Consumer group of the ingest DAG")
-    ingest_batch_size: int = Field(500, ge=1, le=10_000, description="Events per ingest batch")
+    ingest_batch_size: int = Field(
+        2000, ge=1, le=10_000, description="Events per ingest batch (at most)"
+    )
     ingest_max_batches: int = Field(
         200, ge=1, description="Batches one ingest run drains at most before it yields"
     )

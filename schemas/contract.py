@@ -20,7 +20,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from schemas.policies import encodable, problems
+from schemas.policies import encodable, problems, problems_of_valid
 
 logger = logging.getLogger(__name__)
 
@@ -293,11 +293,11 @@ def check_report(doc: Any) -> list[Issue]:
                 f"this contract reads versions {_versions()}",
             )
         ]
+    if fast_validator().is_valid(doc):  # the usual case: only the value policies remain
+        return [Issue(pointer_of(path), msg) for path, msg in problems_of_valid(doc, schema())]
     oversized: dict[tuple, Issue] = {}
     trimmed = _trim_oversized(doc, schema(), (), oversized)
     policy = [(path, Issue(pointer_of(path), msg)) for path, msg in problems(trimmed, schema())]
-    if not oversized and fast_validator().is_valid(doc):
-        return [issue for _, issue in policy]
     keyed: list[tuple[tuple, Issue]] = list(oversized.items())
     for error in validator().iter_errors(trimmed):
         path = tuple(error.absolute_path)

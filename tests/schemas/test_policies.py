@@ -86,3 +86,25 @@ def test_the_ingest_parses_with_the_same_checks():
     body = json.dumps(_with(cycle="0000-H1")).encode()
     with pytest.raises(ValueError, match="/cycle"):
         parse_report(body)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"submitted_at": "2016-12-31T23:59:60Z"},
+        {"cycle": "0000-H1"},
+        {"plan__adopted_on": "0000-01-01"},
+        {"submitted_at": "0001-01-01T00:30:00+01:00"},
+        {"risks__0__description": "a\ud800b"},
+        {"goals__0__goal_id": "G-\udfff"},
+    ],
+)
+def test_the_fast_policy_walk_finds_what_the_full_walk_finds(changes):
+    """check_report takes the pruned walk for schema-valid documents; it must agree with
+    the walk over every value, or a refusal would slip through the door."""
+    from schemas.contract import schema
+    from schemas.policies import problems, problems_of_valid
+
+    doc = _with(**changes)
+    assert problems_of_valid(doc, schema()) == problems(doc, schema())
