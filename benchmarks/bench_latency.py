@@ -1,6 +1,6 @@
 """Produce-to-verdict latency on the real local stack against drain() called directly.
 
-    .venv/bin/python benchmarks/bench_latency.py [--bursts 5,14,1,10] [--gap 3]
+    .venv/bin/python benchmarks/bench_latency.py [--bursts 1,1,...,1,10] [--gap 3]
 
 Starts Kafka, the four Airflow components and the gateway in a temp run dir on free ports,
 then produces the reports in spaced bursts with kafka-python (acks=all, like the gateway).
@@ -367,7 +367,11 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bursts", default="5,14,1,10", help="burst sizes, comma separated")
+    parser.add_argument(
+        "--bursts",
+        default=",".join(["1"] * 20 + ["10"]),
+        help="burst sizes, comma separated (default: 20 spaced single reports, then 10 at once)",
+    )
     parser.add_argument("--gap", type=float, default=3.0, help="seconds between bursts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
