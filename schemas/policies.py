@@ -53,7 +53,7 @@ class PolicyError(ValueError):
 def problems(doc: Any, node: dict) -> list[tuple[tuple, str]]:
     """(path, message) of every value of `doc` that breaks a policy, walking with the schema
     `node` so each value is checked by what the schema says it is."""
-    return list(_walk(doc, node, ()))
+    return list(_walk(doc, node, (), pruned=False))
 
 
 def problems_of_valid(doc: Any, node: dict) -> list[tuple[tuple, str]]:
@@ -64,36 +64,43 @@ def problems_of_valid(doc: Any, node: dict) -> list[tuple[tuple, str]]:
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return problems(doc, node)  # an unpaired surrogate somewhere: find it the slow way
-    return list(_walk_relevant(doc, node, ()))
+    return list(_walk(doc, node, (), pruned=True))
 
 
-def _walk_relevant(value: Any, node: dict, path: tuple) -> Iterator[tuple[tuple, str]]:
+def _walk(value: Any, node: dict, path: tuple, *, pruned: bool) -> Iterator[tuple[tuple, str]]:
+    """Every policy problem below `value`; `pruned` skips what the schema node shows no
+    policy can refuse (only for schema-valid documents without unpaired surrogates)."""
     if isinstance(value, dict):
         props = node.get("properties", {})
         for key, item in value.items():
             sub = props.get(key)
-            if sub is not None and _relevant(id(sub), sub):
-                yield from _walk_relevant(item, sub, (*path, key))
+            if pruned and (sub is None or not _relevant(sub)):
+                continue
+            if not pruned and not encodable(key):
+                yield path, "an object key contains an unpaired surrogate"
+            yield from _walk(item, sub or {}, (*path, key), pruned=pruned)
     elif isinstance(value, list):
-        items = node.get("items", {})
-        if _relevant(id(items), items):
-            for n, item in enumerate(value):
-                yield from _walk_relevant(item, items, (*path, n))
+        items = node.get("items")
+        if pruned and items is not None and not _relevant(items):
+            return
+        for n, item in enumerate(value):
+            yield from _walk(item, items or {}, (*path, n), pruned=pruned and items is not None)
     else:
         message = value_problem(value, node)
         if message:
             yield path, message
 
 
-_RELEVANT: dict[int, bool] = {}
+# id(node) -> (node, _needs_policy(node)); holding the node keeps its id from being reused.
+_RELEVANT: dict[int, tuple[dict, bool]] = {}
 
 
-def _relevant(key: int, node: dict) -> bool:
+def _relevant(node: dict) -> bool:
     """Whether a policy can refuse a value under this schema node (memoised per node)."""
-    known = _RELEVANT.get(key)
+    known = _RELEVANT.get(id(node))
     if known is None:
-        known = _RELEVANT[key] = _needs_policy(node)
-    return known
+        known = _RELEVANT[id(node)] = (node, _needs_policy(node))
+    return known[1]
 
 
 def _needs_policy(node: dict) -> bool:
@@ -110,23 +117,6 @@ def _needs_policy(node: dict) -> bool:
         children.append(node["items"])
     children += [sub for key in ("anyOf", "oneOf", "allOf") for sub in node.get(key, [])]
     return any(_needs_policy(child) for child in children) or kind is None and not children
-
-
-def _walk(value: Any, node: dict, path: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(value, dict):
-        props = node.get("properties", {})
-        for key, item in value.items():
-            if not encodable(key):
-                yield path, "an object key contains an unpaired surrogate"
-            yield from _walk(item, props.get(key, {}), (*path, key))
-    elif isinstance(value, list):
-        items = node.get("items", {})
-        for n, item in enumerate(value):
-            yield from _walk(item, items, (*path, n))
-    else:
-        message = value_problem(value, node)
-        if message:
-            yield path, message
 
 
 def value_problem(value: Any, node: dict) -> str | None:
