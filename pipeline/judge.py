@@ -10,7 +10,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from pipeline.deadletter import Poison, content_sha256
 from resilience.settings import Settings
 from schemas.rules import CROSS_REPORT_RULES, SYSTEM_RULES
 from warehouse.load import RawEvent
+from warehouse.sqlfiles import sql
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +28,6 @@ DUPLICATE_VERSION_RULE = "RPT-004"
 DUPLICATE_VERSION_MESSAGE = CROSS_REPORT_RULES[DUPLICATE_VERSION_RULE].message
 UNJUDGEABLE_RULE = "SYS-001"
 UNJUDGEABLE_SEVERITY = str(SYSTEM_RULES[UNJUDGEABLE_RULE].severity)
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-
-@cache
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def _connect(settings: Settings, *, migrate: bool = False) -> Any:
     from warehouse.db import connect
 

@@ -15,6 +15,7 @@ from pipeline import judge
 from pipeline.deadletter import Poison, parse_event
 from resilience.settings import Settings
 from warehouse.load import RawEvent, raw_events_of
+from warehouse.sqlfiles import sql
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def load_events(settings: Settings, country: str | None) -> list[RawEvent]:
     con = judge._connect(settings, migrate=True)
     try:
         rows = con.execute(
-            judge.sql("raw_events_for_replay"),
+            sql("raw_events_for_replay"),
             {"topic": settings.report_topic, "country": country},
         ).fetchall()
     finally:

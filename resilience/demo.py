@@ -30,6 +30,7 @@ from rich.table import Table
 
 from resilience.settings import Settings
 from resilience.stack import gateway_proc, ops_status, stack
+from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def _analyst_rows(path: Path, name: str, **params: Any) -> list[tuple]:
         return []
     con = db.connect(path, read_only=True, timeout_s=10)
     try:
-        return con.execute(ops_status.sql(name), params).fetchall()
+        return con.execute(sql(name), params).fetchall()
     except Exception as exc:  # duckdb.CatalogException: marts not built yet
         log.info("analyst copy query %s: %s", name, exc)
         return []

@@ -25,16 +25,16 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from producers.gateway.db import sql as gateway_sql
 from resilience.settings import Settings
 from warehouse.errors import WarehouseError
+from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 ACCEPTING = ("accepted", "accepted_with_warnings")
 MAX_PROBLEMS = 20  # per check: enough to act on, short enough to print
 _WAREHOUSE_TABLES = ("raw_event", "verdict", "validation_run", "quarantine", "report")
@@ -108,9 +108,6 @@ class ReconcileReport:
         }
 
 
-@cache
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -209,7 +206,7 @@ def read_receipts(path: Path, *, cycle: str | None) -> list[dict[str, Any]]:
         raise ReconcileError(f"cannot open gateway database {path}: {exc}") from exc
     try:
         con.row_factory = sqlite3.Row
-        rows = con.execute(sql("reconcile_receipts"), {"cycle": cycle}).fetchall()
+        rows = con.execute(gateway_sql("reconcile_receipts"), {"cycle": cycle}).fetchall()
     except sqlite3.Error as exc:
         raise ReconcileError(
             f"cannot read receipts from gateway database {path}: {exc}",

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 
 from resilience.settings import Settings
+from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).parent / "sql"
 DAG_IDS = ("ingest_reports", "aggregate_marts")
 
 
@@ -105,10 +105,6 @@ class OpsStatus:
                 f"submission {u.get('submission_id') or '-'}: {u['problem'][:200]}"
             )
         return ("attention" if self.open_dead_letters else "ok"), lines
-
-
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
 
 
 # --- Kafka -----------------------------------------------------------------------------
