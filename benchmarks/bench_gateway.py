@@ -165,8 +165,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
 
+    from common.settings import Settings
     from producers.gateway import tokens
-    from resilience.settings import Settings
     from resilience.stack import kafka_broker
     from resilience.stack.topics import create_topics
 

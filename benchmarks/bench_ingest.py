@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 
 def generate(total: int, seed: int) -> Iterator[dict]:

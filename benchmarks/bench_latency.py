@@ -41,7 +41,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

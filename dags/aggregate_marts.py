@@ -7,8 +7,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from common.settings import get_settings
 from pipeline.dagconfig import ACCEPTED_ASSET_URI, TAGS, default_args
-from resilience.settings import get_settings
 
 ACCEPTED = Asset(ACCEPTED_ASSET_URI)
 

@@ -7,9 +7,9 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, AssetWatcher, dag, task
 
+from common.settings import get_settings
 from pipeline.dagconfig import ACCEPTED_ASSET_URI, REPORTS_ASSET_URI, TAGS, default_args
 from pipeline.trigger import ReportTopicTrigger
-from resilience.settings import get_settings
 
 ACCEPTED = Asset(ACCEPTED_ASSET_URI)
 

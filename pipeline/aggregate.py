@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resilience.settings import Settings
+from common.settings import Settings
 from warehouse.load import RawEvent
 
 

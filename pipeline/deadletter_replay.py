@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.settings import Settings
 from pipeline import isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event
-from resilience.settings import Settings
 from warehouse.dead_letters import JUDGED, STILL_UNJUDGEABLE
 from warehouse.load import RawEvent
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 OK = "ok"
 FAILING = "failing"

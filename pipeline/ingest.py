@@ -14,10 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.settings import Settings
 from pipeline import consume, health, isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event, quarantine_row
 from pipeline.quiet import quiet_dependencies
-from resilience.settings import Settings
 from warehouse.load import RawEvent, land_raw
 
 logger = logging.getLogger(__name__)

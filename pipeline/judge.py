@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.settings import Settings
 from pipeline.deadletter import Poison, content_sha256
-from resilience.settings import Settings
 from schemas.rules import CROSS_REPORT_RULES, SYSTEM_RULES
 from warehouse.load import RawEvent
 from warehouse.sqlfiles import sql

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.settings import Settings
 from pipeline import judge
 from pipeline.deadletter import Poison, parse_event
-from resilience.settings import Settings
 from warehouse.load import RawEvent, raw_events_of
 from warehouse.sqlfiles import sql
 

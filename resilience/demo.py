@@ -28,7 +28,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack import gateway_proc, ops_status, stack
 from warehouse.sqlfiles import sql
 

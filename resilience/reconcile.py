@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.settings import Settings
 from producers.gateway.db import sql as gateway_sql
-from resilience.settings import Settings
 from warehouse.errors import WarehouseError
 from warehouse.sqlfiles import sql
 

@@ -18,13 +18,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from common.settings import Settings
 from producers.gateway import db, logging_filter, routes
 from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import BrokerUnavailable
 from producers.gateway.limits import InFlightLimit
 from producers.gateway.publisher import Publisher
 from producers.gateway.service import GatewayState
-from resilience.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from kafka import KafkaProducer
 from kafka import errors as kafka_errors
 
+from common.settings import Settings
 from producers.gateway.errors import BodyTooLarge, BrokerUnavailable
-from resilience.settings import Settings
 
 log = logging.getLogger(__name__)
 

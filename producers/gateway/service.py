@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 
+from common.settings import Settings
 from producers.gateway import receipts, verdicts
 from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import Forbidden, SubmissionConflict
@@ -22,7 +23,6 @@ from producers.gateway.publisher import Publisher
 from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
 from producers.gateway.verdicts import Verdict
-from resilience.settings import Settings
 
 
 @dataclass

@@ -25,7 +25,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _settings():
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from resilience.stack import stack
 
     return stack.effective_settings(get_settings())

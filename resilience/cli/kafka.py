@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from resilience.settings import get_settings
+from common.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()

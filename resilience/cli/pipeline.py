@@ -40,9 +40,9 @@ def ingest_command(
     """Drain the report topic once: validate, load, then commit the offsets."""
     from kafka.errors import KafkaError
 
+    from common.settings import get_settings
     from pipeline.consume import TopicMissing
     from pipeline.ingest import IngestFailed, drain
-    from resilience.settings import get_settings
     from warehouse.errors import WarehouseError
 
     settings = get_settings()
@@ -67,8 +67,8 @@ def replay_command(
         country = country.upper()
         if not _COUNTRY.match(country):
             raise _fail(f"--country {country!r} is not an ISO 3166-1 alpha-3 code like FRA")
+    from common.settings import get_settings
     from pipeline.replay import replay
-    from resilience.settings import get_settings
     from warehouse.errors import WarehouseError
 
     try:

@@ -30,8 +30,8 @@ def reconcile_command(
     """Check that nothing submitted was lost or counted twice; exit 1 on any gap."""
     import re
 
+    from common.settings import get_settings
     from resilience.reconcile import ReconcileError, reconcile
-    from resilience.settings import get_settings
 
     err = Console(stderr=True, soft_wrap=True)
     if cycle is not None and not re.match(CYCLE_PATTERN, cycle):

@@ -19,7 +19,7 @@ def report(
     ),
 ) -> None:
     """Write the self-contained HTML alliance report from the analyst copy of the warehouse."""
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from warehouse.errors import WarehouseError
     from warehouse.report.html import write_report
 

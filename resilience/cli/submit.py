@@ -87,8 +87,8 @@ def submit(
     """
     from rich.progress import Progress
 
+    from common.settings import get_settings
     from producers.client import GatewayError
-    from resilience.settings import get_settings
 
     settings = get_settings()
     failed = 0
@@ -151,8 +151,8 @@ def reports(
     country: Annotated[str | None, typer.Option(help="Analyst/admin: only this country")] = None,
 ) -> None:
     """List your submissions with their status (analyst/admin tokens: every country)."""
+    from common.settings import get_settings
     from producers.client import GatewayError
-    from resilience.settings import get_settings
 
     with _client(get_settings()) as client:
         try:
@@ -178,8 +178,8 @@ def token_issue(
     role: Annotated[str, typer.Option(help="submitter, analyst or admin")] = "submitter",
 ) -> None:
     """Issue a token. It is printed once, here; only its salted hash is stored."""
+    from common.settings import get_settings
     from producers.gateway import tokens
-    from resilience.settings import get_settings
 
     settings = get_settings()
     try:
@@ -200,9 +200,9 @@ def token_revoke(
     token_id: Annotated[str, typer.Argument(help="The id shown by `token list`")],
 ) -> None:
     """Revoke a token at once."""
+    from common.settings import get_settings
     from producers.gateway import tokens
     from producers.gateway.errors import UnknownToken
-    from resilience.settings import get_settings
 
     try:
         tokens.revoke(get_settings().gateway_db, token_id)
@@ -215,8 +215,8 @@ def token_revoke(
 @token_app.command("list")
 def token_list() -> None:
     """Every token: id, role, country, label, issued, revoked (never the token or its hash)."""
+    from common.settings import get_settings
     from producers.gateway import tokens
-    from resilience.settings import get_settings
 
     found = tokens.list_tokens(get_settings().gateway_db)
     table = Table(title=f"{len(found)} token(s)", title_justify="left")
@@ -237,9 +237,9 @@ def gateway_serve(
     """Run the gateway with uvicorn (tokens and Authorization headers never reach the log)."""
     import uvicorn
 
+    from common.settings import get_settings
     from producers.gateway.app import create_app
     from producers.gateway.logging_filter import uvicorn_log_config
-    from resilience.settings import get_settings
 
     settings = get_settings()
     uvicorn.run(

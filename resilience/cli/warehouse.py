@@ -50,7 +50,7 @@ def sql_command(
     db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
 ) -> None:
     """Query the analyst copy of the warehouse, read-only."""
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from warehouse.errors import WarehouseError
     from warehouse.query import open_analyst, run_query, schema_listing
 
@@ -142,7 +142,7 @@ def migrate_command(
     db: Path = typer.Option(None, "--db", help="Warehouse file (default: settings)."),
 ) -> None:
     """Create or update the warehouse schema and load the reference data."""
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from warehouse.db import connect
     from warehouse.errors import WarehouseError
     from warehouse.migrate import prepare
@@ -165,7 +165,7 @@ def publish_command(
     analyst: Path = typer.Option(None, "--analyst", help="Analyst copy (default: settings)."),
 ) -> None:
     """Copy the warehouse atomically to the analyst copy."""
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from warehouse.analyst import publish_analyst_copy
     from warehouse.errors import WarehouseError
 
@@ -183,7 +183,7 @@ def export_command(
     db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
 ) -> None:
     """Export every mart as Parquet, partitioned by cycle."""
-    from resilience.settings import get_settings
+    from common.settings import get_settings
     from warehouse.db import connect
     from warehouse.errors import WarehouseError
     from warehouse.export import export_marts

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from resilience.settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 from resilience.stack import processes
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from resilience.settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 from resilience.stack import processes
 from resilience.stack.airflow_stack import resilience_env
 
@@ -64,9 +64,9 @@ def main() -> None:
     """Serve the gateway with the settings of this process's environment."""
     import uvicorn
 
+    from common.settings import get_settings
     from producers.gateway import logging_filter
     from producers.gateway.app import create_app
-    from resilience.settings import get_settings
 
     settings = get_settings()
     uvicorn.run(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from resilience.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 from resilience.stack import prereqs
 
 logger = logging.getLogger(__name__)

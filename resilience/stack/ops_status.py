@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from resilience.settings import Settings
+from common.settings import Settings
 from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack.topics import create_topics
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack import airflow_stack, gateway_proc, processes
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from resilience.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 def load_dag(dag_id: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    from resilience.settings import PROJECT_ROOT
+    from common.settings import PROJECT_ROOT
 
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / f"{dag_id}.py"), safe_mode=False)
     assert bag.import_errors == {}

@@ -12,7 +12,7 @@ import pytest
 import typer
 import yaml
 
-from resilience.settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.unit
 

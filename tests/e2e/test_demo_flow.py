@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack import ops_status, processes, stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]

@@ -7,8 +7,8 @@ import hashlib
 import json
 from typing import Any
 
+from common.settings import Settings
 from resilience.reconcile import ReconcileReport, reconcile
-from resilience.settings import Settings
 from schemas.flatten import TABLES
 from tests.pipeline.kafka_helpers import produce, read_topic  # noqa: F401  (re-exported)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from common.settings import Settings
 from pipeline.ingest import drain
-from resilience.settings import Settings
 from schemas.generator import generate_report
 from tests.faults.helpers import assert_reconciled, query
 from tests.fixtures.gateway import ServerThread, bound_socket

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
+from common.settings import Settings
 from pipeline.ingest import STEPS, SimulatedCrash, drain
 from resilience.reconcile import reconcile
-from resilience.settings import Settings
 from tests.faults.helpers import (
     accepted_submissions,
     assert_reconciled,

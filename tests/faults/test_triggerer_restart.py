@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack import airflow_stack, ops_status, processes, stack
 from resilience.stack.kafka_broker import free_port
 from schemas.generator import generate_report

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from resilience.settings import Settings
+from common.settings import Settings
 
 
 def report_event(report: dict[str, Any]) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:

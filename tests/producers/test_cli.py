@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from resilience.cli.app import app
-from resilience.settings import get_settings
 from tests.producers.analyst_copy import analyst_copy
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body

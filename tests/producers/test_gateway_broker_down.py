@@ -22,7 +22,7 @@ TIMEOUT_S = 2.0
 
 @pytest.fixture
 def own_broker(tmp_path):
-    from resilience.settings import Settings
+    from common.settings import Settings
     from resilience.stack import kafka_broker
 
     run_dir = tmp_path / "own-broker"
@@ -40,9 +40,9 @@ def own_broker(tmp_path):
 
 
 def test_broker_outage_gives_503_then_a_safe_retry(own_broker, tmp_path):
+    from common.settings import Settings
     from producers.gateway import receipts, tokens
     from producers.gateway.app import create_app
-    from resilience.settings import Settings
     from resilience.stack.topics import ensure_topics
 
     bootstrap, stop, restart = own_broker

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from resilience.settings import get_settings
+from common.settings import get_settings
 from resilience.stack import kafka_broker, prereqs
 from resilience.stack.kafka_broker import BrokerError
 

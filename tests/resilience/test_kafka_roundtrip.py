@@ -8,7 +8,7 @@ import time
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack.smoke import run_smoke
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from common.settings import Settings
 from resilience.reconcile import ReconcileError, reconcile
-from resilience.settings import Settings
 from schemas.flatten import flatten
 from schemas.generator import generate_report
 
@@ -331,8 +331,8 @@ def test_missing_warehouse_or_gateway_file_is_a_clear_error(world, tmp_path) -> 
 
 
 def run_cli(world: World, monkeypatch, *args: str):
+    from common.settings import get_settings
     from resilience.cli import reconcile as reconcile_cli
-    from resilience.settings import get_settings
 
     monkeypatch.setenv("RESILIENCE_WAREHOUSE_PATH", str(world.settings.warehouse_path))
     monkeypatch.setenv("RESILIENCE_GATEWAY_DB", str(world.settings.gateway_db))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from resilience.settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack import airflow_stack, ops_status, stack
 
 pytestmark = pytest.mark.unit

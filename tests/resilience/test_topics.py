@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from resilience.settings import Settings
+from common.settings import Settings
 from resilience.stack.kafka_broker import free_port
 from resilience.stack.topics import TopicError, admin_client, ensure_topics
 

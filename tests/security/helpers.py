@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from resilience.settings import Settings
+from common.settings import Settings
 from tests.fixtures.gateway import ServerThread, bound_socket
 
 

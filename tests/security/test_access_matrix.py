@@ -18,7 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from resilience.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from schemas.generator import generate_report
 from tests.security.helpers import auth, own_settings, report_body, running_gateway
 

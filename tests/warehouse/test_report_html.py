@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from resilience.cli.report import app as report_app
-from resilience.settings import get_settings
 from warehouse.db import connect
 from warehouse.errors import WarehouseError
 from warehouse.load import load_accepted, record_findings, record_validation_run, record_verdicts

@@ -1,0 +1,57 @@
+"""The layout's promises, read from the source so they stay true: imports between our
+packages point one way (no cycle), the contract imports nothing of ours, the shared basics
+sit at the bottom, and the warehouse never reaches for the gateway."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("common", "schemas", "warehouse", "pipeline", "producers", "dags", "resilience")
+
+
+def package_imports() -> dict[str, set[str]]:
+    """package -> the other packages of ours its modules import (any import, any depth)."""
+    graph: dict[str, set[str]] = {p: set() for p in PACKAGES}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                graph[package] |= {n.split(".")[0] for n in names} & set(PACKAGES) - {package}
+    return graph
+
+
+def test_imports_between_packages_have_no_cycle():
+    graph = package_imports()
+    done: set[str] = set()
+
+    def visit(package: str, trail: list[str]) -> None:
+        if package in trail:
+            raise AssertionError("import cycle: " + " -> ".join([*trail, package]))
+        if package in done:
+            return
+        for target in sorted(graph[package]):
+            visit(target, [*trail, package])
+        done.add(package)
+
+    for package in PACKAGES:
+        visit(package, [])
+
+
+def test_the_bottom_and_the_contract_import_nothing_of_ours():
+    graph = package_imports()
+    assert graph["common"] == set()
+    assert graph["schemas"] == set()
+    assert "producers" not in graph["warehouse"]
+    importers = sorted(p for p, targets in graph.items() if "resilience" in targets)
+    assert importers == [], f"the CLI and the stack (resilience/) sit on top, yet {importers}"
