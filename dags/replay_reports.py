@@ -9,6 +9,7 @@ from airflow.sdk import Asset, Param, dag, task
 
 from common.settings import get_settings
 from pipeline.dagconfig import ACCEPTED_ASSET_URI, TAGS, default_args
+from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
 
 
 @dag(
@@ -20,8 +21,8 @@ from pipeline.dagconfig import ACCEPTED_ASSET_URI, TAGS, default_args
     tags=[*TAGS, "replay"],
     default_args=default_args(retries=1, timeout_min=60),
     params={
-        "cycle": Param(None, type=["null", "string"], pattern=r"^[0-9]{4}-H[12]$"),
-        "country": Param(None, type=["null", "string"], pattern=r"^[A-Z]{3}$"),
+        "cycle": Param(None, type=["null", "string"], pattern=CYCLE_PATTERN),
+        "country": Param(None, type=["null", "string"], pattern=COUNTRY_PATTERN),
     },
     doc_md="""
 ### Replay reports

@@ -18,6 +18,8 @@ from common.settings import Settings
 from pipeline import consume, health, isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event, quarantine_row
 from pipeline.quiet import quiet_dependencies
+from schemas.rules import Severity
+from schemas.vocabulary import Status
 from warehouse.load import RawEvent, land_raw
 
 logger = logging.getLogger(__name__)
@@ -63,9 +65,9 @@ class IngestResult:
 
     def add(self, outcome: judge.Outcome) -> None:
         self.reports += outcome.reports
-        self.accepted += outcome.statuses.get("accepted", 0)
-        self.accepted_with_warnings += outcome.statuses.get("accepted_with_warnings", 0)
-        self.rejected += outcome.statuses.get("rejected", 0)
+        self.accepted += outcome.statuses.get(Status.ACCEPTED, 0)
+        self.accepted_with_warnings += outcome.statuses.get(Status.ACCEPTED_WITH_WARNINGS, 0)
+        self.rejected += outcome.statuses.get(Status.REJECTED, 0)
         self.findings.update(outcome.severities)
         self.touched_cycles.update(outcome.touched_cycles)
         if outcome.validation_run_id:
@@ -82,7 +84,7 @@ class IngestResult:
             "rejected": self.rejected,
             "dead_lettered": self.dead_lettered,
             "unjudgeable": len(self.unjudgeable),
-            "findings": {sev: self.findings.get(sev, 0) for sev in judge.SEVERITIES},
+            "findings": {str(s): self.findings.get(str(s), 0) for s in Severity},
             "touched_cycles": sorted(self.touched_cycles),
             "lag_left": self.lag_left,
             "seconds": round(self.seconds, 3),

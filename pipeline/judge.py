@@ -21,7 +21,6 @@ from warehouse.sqlfiles import sql
 
 logger = logging.getLogger(__name__)
 
-SEVERITIES = ("BLOCKER", "ERROR", "WARNING", "INFO")
 # A second (country, cycle, version) under another submission id: a cross-report rule that
 # needs the warehouse, so the pipeline applies it rather than a GX suite.
 DUPLICATE_VERSION_RULE = "RPT-004"

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 
-FINAL = ("accepted", "accepted_with_warnings", "rejected")
+from schemas.vocabulary import VERDICTS
+
+FINAL = tuple(str(s) for s in VERDICTS)
 MAX_WAIT_S = 30  # the gateway's bound on ?wait= (producers/gateway/routes.py)
 
 

@@ -30,12 +30,13 @@ from typing import Any
 
 from common.settings import Settings
 from producers.gateway.db import sql as gateway_sql
+from schemas import vocabulary
 from warehouse.errors import WarehouseError
 from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)
 
-ACCEPTING = ("accepted", "accepted_with_warnings")
+ACCEPTING = tuple(str(s) for s in vocabulary.ACCEPTING)
 MAX_PROBLEMS = 20  # per check: enough to act on, short enough to print
 _WAREHOUSE_TABLES = ("raw_event", "verdict", "validation_run", "quarantine", "report")
 

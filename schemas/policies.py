@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from schemas.vocabulary import CYCLE_PATTERN
+
 CYCLE_YEARS = (2010, 2040)
 DATE_YEARS = (1, 9999)
 MAX_OFFSET_MINUTES = 23 * 60 + 59
@@ -37,7 +39,6 @@ POLICIES = (
     "Text contains no unpaired surrogate escape (NUL is stored as is).",
 )
 
-CYCLE_PATTERN = "^[0-9]{4}-H[12]$"  # the schema's; cycles are recognised by it
 _CYCLE = re.compile(CYCLE_PATTERN)
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _DATE_TIME = re.compile(

@@ -15,17 +15,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from schemas.flatten import TABLES, flatten
 from schemas.prepare import ROW_ID, prepare_batch, row_id
 from schemas.rules import RULES, SUITE_VERSION, Severity
+from schemas.vocabulary import Status
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["accepted", "accepted_with_warnings", "rejected"]
 _KEY_COLUMNS = {ROW_ID, "submission_id"}
 
 
@@ -266,11 +266,11 @@ def _judge(
     found = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_code, f.location))
     severities = {f.severity for f in found}
     if Severity.BLOCKER in severities:
-        status: Status = "rejected"
+        status: Status = Status.REJECTED
     elif severities & {Severity.ERROR, Severity.WARNING}:
-        status = "accepted_with_warnings"
+        status = Status.ACCEPTED_WITH_WARNINGS
     else:
-        status = "accepted"
+        status = Status.ACCEPTED
     accepted: dict[str, list[dict]] = {t: [] for t in TABLES}
     quarantined: list[QuarantinedRow] = []
     for table in TABLES:
@@ -279,6 +279,6 @@ def _judge(
             for code in codes:
                 rule = RULES[code]
                 quarantined.append(QuarantinedRow(table, row, code, rule.severity, rule.message))
-            if status != "rejected" and not codes:
+            if status != Status.REJECTED and not codes:
                 accepted[table].append(row)
     return SubmissionResult(submission_id, status, found, accepted, quarantined)

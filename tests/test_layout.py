@@ -55,3 +55,11 @@ def test_the_bottom_and_the_contract_import_nothing_of_ours():
     assert "producers" not in graph["warehouse"]
     importers = sorted(p for p, targets in graph.items() if "resilience" in targets)
     assert importers == [], f"the CLI and the stack (resilience/) sit on top, yet {importers}"
+
+
+def test_the_vocabulary_is_the_schemas_own():
+    """The cycle pattern the CLI, the gateway and the DAG params use is the contract's."""
+    from schemas.contract import schema
+    from schemas.vocabulary import CYCLE_PATTERN
+
+    assert schema()["properties"]["cycle"]["pattern"] == CYCLE_PATTERN

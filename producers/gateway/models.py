@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Status = Literal["received", "accepted", "accepted_with_warnings", "rejected"]
+Status = Literal["received", "accepted", "accepted_with_warnings", "rejected"]  # vocabulary.Status
 
 
 class Receipt(BaseModel):

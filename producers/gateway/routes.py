@@ -17,12 +17,12 @@ from producers.gateway.publisher import broker_reachable
 from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
 from schemas.contract import ContractViolation, check_report, parse_json, schema
+from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5
 MAX_WAIT_S = 30  # a long poll's bound: short enough for proxies and a quick shutdown
-CYCLE_PATTERN = r"^[0-9]{4}-H[12]$"
 
 _p = {"model": models.Problem}
 _RETRY = {
@@ -210,7 +210,7 @@ def list_reports(
     request: Request,
     caller: Caller,
     cycle: Annotated[str | None, Query(pattern=CYCLE_PATTERN)] = None,
-    country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    country: Annotated[str | None, Query(pattern=COUNTRY_PATTERN)] = None,
 ) -> models.ReportList:
     state = _state(request)
     if not caller.reads_all:

@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
+
 app = typer.Typer(no_args_is_help=True)
 
-_CYCLE = re.compile(r"^[0-9]{4}-H[12]$")
-_COUNTRY = re.compile(r"^[A-Z]{3}$")
+_CYCLE = re.compile(CYCLE_PATTERN)
+_COUNTRY = re.compile(COUNTRY_PATTERN)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from schemas.vocabulary import CYCLE_PATTERN
+
 app = typer.Typer(no_args_is_help=False)
 
-CYCLE_PATTERN = r"^[0-9]{4}-H[12]$"
 
 
 @app.command("reconcile")
