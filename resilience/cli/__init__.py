@@ -1,1 +1,1 @@
-"""cli."""
+"""The `resilience` typer app, one module per area; heavy imports stay inside commands."""
