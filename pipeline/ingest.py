@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,9 @@ from warehouse.load import RawEvent, land_raw
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("landed", "validated", "committed_db")
+STEPS = ("landed", "validated", "committed_db")  # the boundaries ``after_step`` is told of
+StepHook = Callable[[str], None]
 _MAX_EMPTY_POLLS = 30  # lag reported but nothing fetched for ~30 s: the broker is unwell
-
-
-class SimulatedCrash(RuntimeError):
-    """Raised by ``drain(stop_after=...)`` so fault tests can stop at a step boundary."""
 
 
 class IngestFailed(RuntimeError):
@@ -92,19 +90,18 @@ class IngestResult:
 
 
 def drain(
-    settings: Settings, *, max_batches: int | None = None, stop_after: str | None = None
+    settings: Settings, *, max_batches: int | None = None, after_step: StepHook | None = None
 ) -> IngestResult:
-    """Ingest until the group has no lag (or ``max_batches``); see the module docstring."""
-    if stop_after is not None and stop_after not in STEPS:
-        raise ValueError(f"stop_after must be one of {', '.join(STEPS)}, not {stop_after!r}")
+    """Ingest until the group has no lag (or ``max_batches``); see the module docstring.
+
+    ``after_step(step)`` is called at each boundary of STEPS; fault tests raise from it (a
+    BaseException, like a kill, passes every handler here untouched)."""
     limit = max_batches if max_batches is not None else settings.ingest_max_batches
     quiet_dependencies()
     result = IngestResult()
     started = time.perf_counter()
     try:
-        _drain(settings, result, limit, stop_after)
-    except SimulatedCrash:
-        raise
+        _drain(settings, result, limit, after_step)
     except Exception as exc:
         health.record_failure(
             settings,
@@ -119,7 +116,9 @@ def drain(
     return result
 
 
-def _drain(settings: Settings, result: IngestResult, limit: int, stop_after: str | None) -> None:
+def _drain(
+    settings: Settings, result: IngestResult, limit: int, after_step: StepHook | None
+) -> None:
     consumer = consume.open_consumer(settings)
     dlq = DeadLetterProducer(
         settings.bootstrap_list, settings.dead_letter_topic, settings.gateway_max_body_bytes
@@ -142,7 +141,7 @@ def _drain(settings: Settings, result: IngestResult, limit: int, stop_after: str
                 continue
             empty_polls = 0
             events = consume.to_raw_events(records)
-            _ingest_batch(settings, consumer, dlq, events, result, stop_after)
+            _ingest_batch(settings, consumer, dlq, events, result, after_step)
             result.batches += 1
         result.lag_left = consume.lag(consumer)
     finally:
@@ -158,20 +157,17 @@ def _ingest_batch(
     dlq: DeadLetterProducer,
     events: list[RawEvent],
     result: IngestResult,
-    stop_after: str | None,
+    after_step: StepHook | None,
 ) -> None:
     """Judge a batch (bisected on data failures, see pipeline.isolation), then commit offsets."""
     result.events += len(events)
     try:
         isolation.judge_apart(
             events,
-            lambda chunk: _judge_events(settings, dlq, list(chunk), result, stop_after),
+            lambda chunk: _judge_events(settings, dlq, list(chunk), result, after_step),
             lambda event, exc: _reject_unjudgeable(settings, dlq, event, exc, result),
             canary=lambda: judge.canary(settings),
-            passthrough=(SimulatedCrash,),
         )
-    except SimulatedCrash:
-        raise
     except Exception as exc:
         ids = sorted({sid for e in events if (sid := e.header("submission_id"))})
         head = events[0]
@@ -189,12 +185,12 @@ def _judge_events(
     dlq: DeadLetterProducer,
     events: list[RawEvent],
     result: IngestResult,
-    stop_after: str | None,
+    after_step: StepHook | None,
 ) -> None:
     """Land, parse, plan, validate and commit these events (one DuckDB transaction)."""
     landed = judge.land(settings, events, land_raw)
-    if stop_after == "landed":
-        raise SimulatedCrash("simulated crash after landing raw events")
+    if after_step:
+        after_step("landed")
 
     reports: list[tuple[RawEvent, dict[str, Any]]] = []
     poisons: list[Poison] = []
@@ -208,8 +204,8 @@ def _judge_events(
     plan = judge.plan(settings, reports, poisons)
     dlq.send_all(plan.new_poisons)  # before the commit that records them: at least once
     outcome = judge.validate(plan)
-    if stop_after == "validated":
-        raise SimulatedCrash("simulated crash after validation, before the DuckDB commit")
+    if after_step:
+        after_step("validated")
 
     if outcome.has_work or plan.new_poisons:
         judge.commit(
@@ -223,8 +219,8 @@ def _judge_events(
     result.add(outcome)
     result.dead_lettered += len(plan.new_poisons)
     result.skipped_redeliveries += plan.skipped
-    if stop_after == "committed_db":
-        raise SimulatedCrash("simulated crash after the DuckDB commit, before the offsets")
+    if after_step:
+        after_step("committed_db")
 
 
 def _reject_unjudgeable(

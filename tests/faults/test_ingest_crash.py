@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from common.settings import Settings
-from pipeline.ingest import STEPS, SimulatedCrash, drain
+from pipeline.ingest import STEPS, drain
 from resilience.reconcile import reconcile
 from tests.faults.helpers import (
     accepted_submissions,
@@ -20,6 +20,7 @@ from tests.faults.helpers import (
     verdicts,
 )
 from tests.faults.scenario import mixed
+from tests.pipeline.kafka_helpers import SimulatedCrash, crash_after
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,7 @@ def test_crash_at_step_then_rerun_equals_an_uninterrupted_run(
     produce(settings, scenario.events())
 
     with pytest.raises(SimulatedCrash):
-        drain(settings, stop_after=step)
+        drain(settings, after_step=crash_after(step))
     assert committed_total(settings) == 0  # the crash came before the offset commit
     (landed,) = query(settings, "select count(*) from raw_event")[0]
     assert landed == 6

@@ -77,3 +77,22 @@ def committed_offsets(settings: Settings) -> dict[int, int]:
         return {tp.partition: meta.offset for tp, meta in offsets.items()}
     finally:
         admin.close()
+
+
+class SimulatedCrash(BaseException):  # noqa: N818  (a kill, not an error)
+    """A kill at a step boundary of the ingest: a BaseException, so no handler of the
+    pipeline (isolation, health, retries) mistakes it for a failure it could handle."""
+
+
+def crash_after(step: str):
+    """An ``after_step`` hook for ``drain`` that kills the drain at ``step``."""
+    from pipeline.ingest import STEPS
+
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)}, not {step!r}")
+
+    def hook(reached: str) -> None:
+        if reached == step:
+            raise SimulatedCrash(f"simulated crash after the {step} step")
+
+    return hook

@@ -7,11 +7,17 @@ from collections import defaultdict
 
 import pytest
 
-from pipeline.ingest import STEPS, SimulatedCrash, drain
+from pipeline.ingest import STEPS, drain
 from schemas.flatten import TABLES, flatten
 from schemas.generator import DefectNotPlantable, generate_report, plantable_rules
 from schemas.rules import RULES
-from tests.pipeline.kafka_helpers import committed_offsets, produce, report_event
+from tests.pipeline.kafka_helpers import (
+    SimulatedCrash,
+    committed_offsets,
+    crash_after,
+    produce,
+    report_event,
+)
 from warehouse.db import connect
 
 pytestmark = pytest.mark.integration
@@ -132,7 +138,7 @@ def test_crash_at_each_step_then_rerun_leaves_the_same_tables(pipeline_settings,
     produce(settings, [report_event(r) for r in reports] + [(b"XXX", b"not json", [])])
 
     with pytest.raises(SimulatedCrash):
-        drain(settings, stop_after=step)
+        drain(settings, after_step=crash_after(step))
     assert sum(committed_offsets(settings).values()) == 0  # offsets never moved
     after_crash = snapshot(settings)
     assert len(after_crash["raw_event"]) == 4  # raw events are landed first, always
@@ -153,9 +159,9 @@ def test_crash_at_each_step_then_rerun_leaves_the_same_tables(pipeline_settings,
     assert snapshot(settings) == final
 
 
-def test_unknown_stop_after_is_refused(pipeline_settings) -> None:
-    with pytest.raises(ValueError, match="stop_after must be one of landed, validated"):
-        drain(pipeline_settings, stop_after="halfway")
+def test_a_crash_hook_for_an_unknown_step_is_refused() -> None:
+    with pytest.raises(ValueError, match="step must be one of landed, validated"):
+        crash_after("halfway")
 
 
 def test_replay_writes_new_verdicts_from_raw_events(pipeline_settings) -> None:
