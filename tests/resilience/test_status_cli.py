@@ -1,0 +1,66 @@
+"""`resilience status` and `resilience stack status` as a data engineer runs them, on a
+machine where nothing runs: both answer (no trace), say what is missing, and status leads
+with the ingest's health once a drain has written it."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from common.settings import Settings, get_settings
+from resilience.cli.app import app
+from resilience.stack.airflow_stack import resilience_env
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def nothing_running(tmp_path, monkeypatch) -> Settings:
+    settings = Settings(
+        run_dir=tmp_path / "run",
+        airflow_home=tmp_path / "run" / "airflow",
+        warehouse_path=tmp_path / "run" / "wh" / "w.duckdb",
+        analyst_path=tmp_path / "run" / "wh" / "a.duckdb",
+        gateway_db=tmp_path / "run" / "gw" / "g.sqlite3",
+        kafka_bootstrap_servers="127.0.0.1:39093",
+        airflow_api_port=18998,
+        gateway_port=18997,
+    )
+    for key, value in resilience_env(settings).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def test_stack_status_lists_each_component_as_not_running(nothing_running):
+    out = CliRunner().invoke(app, ["stack", "status"])
+    assert out.exit_code == 1, out.output  # unhealthy: scripts can tell
+    assert "Traceback" not in out.output
+    for component in ("kafka", "scheduler", "triggerer", "gateway"):
+        assert component in out.output.lower()
+
+
+def test_status_names_every_part_it_cannot_read(nothing_running):
+    out = CliRunner().invoke(app, ["status"])
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "Traceback" not in text
+    assert "Kafka at 127.0.0.1:39093" in text and "Airflow at" in text
+    assert "no analyst copy yet" in text
+
+
+def test_status_leads_with_a_stalled_ingest(nothing_running):
+    from pipeline.health import record_failure
+
+    record_failure(
+        nothing_running,
+        "batch of 3 event(s) from resilience.reports.v1/1@40 failed: WarehouseLocked: ...",
+        {"topic": "resilience.reports.v1", "partition": 1, "offset": 40, "submission_id": "s-1"},
+        3,
+    )
+    out = CliRunner().invoke(app, ["status"])
+    first = out.output.strip().splitlines()[0]
+    assert first.startswith("ingest STALLED since"), out.output
+    assert "on event: resilience.reports.v1/1@40 (submission s-1)" in out.output
