@@ -29,7 +29,7 @@ from common.settings import Settings
 
 def generate(total: int, seed: int) -> Iterator[dict]:
     from schemas import reference
-    from schemas.generator import generate_reports
+    from synthetic.generator import generate_reports
 
     cycles = sorted(reference.cycles())
     stream = (

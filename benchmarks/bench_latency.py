@@ -110,7 +110,7 @@ class Burst:
 
 def plan_reports(sizes: list[int], seed: int) -> list[list[dict]]:
     """Distinct countries of one cycle (so no version is a duplicate), ~20 % with defects."""
-    from schemas.generator import generate_reports
+    from synthetic.generator import generate_reports
 
     reports = [g.report for g in generate_reports(cycles=[CYCLE], seed=seed, defect_rate=0.2)]
     if sum(sizes) > len(reports):
@@ -322,8 +322,8 @@ def run_direct(work: Path, plan: list[list[dict]], say) -> tuple[list[Burst], fl
     from resilience.stack import kafka_broker
     from resilience.stack.stack import migrate_warehouse
     from resilience.stack.topics import ensure_topics
-    from schemas.generator import generate_report
     from schemas.validation import validate_batch
+    from synthetic.generator import generate_report
 
     run = work / "direct"
     bursts = [Burst(reports) for reports in plan]

@@ -28,8 +28,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.flatten import flatten  # noqa: E402
-from schemas.generator import generate_report, generate_reports  # noqa: E402
 from schemas.reference import cycles as reference_cycles  # noqa: E402
+from synthetic.generator import generate_report, generate_reports  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_accepted, record_verdicts  # noqa: E402
 from warehouse.marts import MARTS, build_marts, load_mart  # noqa: E402

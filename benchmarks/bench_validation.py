@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from schemas import reference
 from schemas.flatten import flatten
-from schemas.generator import generate_reports
+from synthetic.generator import generate_reports
 
 
 def batches(total: int, size: int, seed: int) -> Iterator[list[dict]]:

@@ -112,7 +112,7 @@ def plan_history(
     fresh submission ids."""
     import uuid
 
-    from schemas.generator import generate_history
+    from synthetic.generator import generate_history
 
     planned: list[Planned] = []
     for generated in generate_history(None, list(cycles), seed=seed, defect_rate=defect_rate):
@@ -144,7 +144,7 @@ def plan_submissions(
     """Every ally's report for ``cycle`` above its ``base`` version; the late one and the
     resubmitter's v1 included, the resubmitter's corrected v2 last."""
     from schemas import reference
-    from schemas.generator import generate_report, generate_reports
+    from synthetic.generator import generate_report, generate_reports
 
     deadline = reference.cycles()[cycle].deadline
     late_at = datetime.combine(deadline + timedelta(days=3), dtime(9, 30), tzinfo=UTC)

@@ -33,8 +33,8 @@ def build_sample_warehouse(
     defect_rate: float = SAMPLE_DEFECT_RATE,
 ) -> dict[str, int]:
     """Write a judged, aggregated warehouse to ``path``; returns the verdicts by status."""
-    from schemas.generator import generate_history
     from schemas.validation import validate_batch
+    from synthetic.generator import generate_history
     from warehouse.db import connect
     from warehouse.load import (
         load_accepted,

@@ -12,7 +12,16 @@ import pytest
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("common", "schemas", "warehouse", "pipeline", "producers", "dags", "resilience")
+PACKAGES = (
+    "common",
+    "schemas",
+    "synthetic",
+    "warehouse",
+    "pipeline",
+    "producers",
+    "dags",
+    "resilience",
+)
 
 
 def package_imports() -> dict[str, set[str]]:
@@ -53,6 +62,8 @@ def test_the_bottom_and_the_contract_import_nothing_of_ours():
     assert graph["common"] == set()
     assert graph["schemas"] == set()
     assert "producers" not in graph["warehouse"]
+    data_path = ("pipeline", "warehouse", "producers", "dags")
+    assert [p for p in data_path if "synthetic" in graph[p]] == [], "test data on the data path"
     importers = sorted(p for p, targets in graph.items() if "resilience" in targets)
     assert importers == [], f"the CLI and the stack (resilience/) sit on top, yet {importers}"
 

@@ -45,7 +45,7 @@ def generate(
     """Write realistic synthetic reports (one JSON file each) plus planted.json, which
     lists every planted defect by file, rule code and location."""
     from schemas import reference
-    from schemas.generator import generate_reports
+    from synthetic.generator import generate_reports
 
     wanted_countries = _codes(countries)
     wanted_cycles = _codes(cycles) or ["2026-H1"]

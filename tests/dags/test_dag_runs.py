@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.pipeline.kafka_helpers import produce, report_event
 from warehouse.db import connect
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.pipeline.kafka_helpers import produce, report_event
 from warehouse.db import connect
 from warehouse.errors import WarehouseError

@@ -59,7 +59,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.St
 
 def _plan() -> list[tuple[str, dict, str]]:
     """(country, report, expected status): clean, a BLOCKER, an ERROR on one milestone."""
-    from schemas.generator import generate_report
+    from synthetic.generator import generate_report
 
     return [
         ("DEU", generate_report("DEU", CYCLE, seed=7).report, "accepted"),

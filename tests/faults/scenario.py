@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.faults.helpers import Event, report_event
 
 

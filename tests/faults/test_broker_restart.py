@@ -18,7 +18,7 @@ import pytest
 
 from common.settings import Settings
 from pipeline.ingest import drain
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.faults.helpers import assert_reconciled, query
 from tests.fixtures.gateway import ServerThread, bound_socket
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pipeline.ingest import drain
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.faults.helpers import (
     accepted_submissions,
     assert_reconciled,

@@ -12,7 +12,7 @@ import pytest
 from pipeline.deadletter_replay import list_dead_letters, replay_dead_letters
 from pipeline.health import read_health
 from pipeline.ingest import drain
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.faults.helpers import (
     accepted_submissions,
     assert_reconciled,

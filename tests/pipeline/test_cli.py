@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from common.settings import get_settings
 from resilience.cli.app import app
 from resilience.stack.airflow_stack import resilience_env
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.pipeline.kafka_helpers import produce, report_event
 
 

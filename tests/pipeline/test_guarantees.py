@@ -14,8 +14,8 @@ from pipeline import judge
 from pipeline.aggregate import publish_verdicts
 from pipeline.ingest import drain
 from pipeline.replay import replay
-from schemas.generator import generate_report, plantable_rules
 from schemas.rules import RULES, Severity
+from synthetic.generator import generate_report, plantable_rules
 from tests.faults.helpers import query, verdicts
 from tests.pipeline.kafka_helpers import produce, report_event
 from warehouse.analyst import publish_analyst_copy

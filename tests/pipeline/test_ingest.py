@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.ingest import STEPS, drain
 from schemas.flatten import TABLES, flatten
-from schemas.generator import DefectNotPlantable, generate_report, plantable_rules
 from schemas.rules import RULES
+from synthetic.generator import DefectNotPlantable, generate_report, plantable_rules
 from tests.pipeline.kafka_helpers import (
     SimulatedCrash,
     committed_offsets,
@@ -231,7 +231,7 @@ def test_a_drain_logs_the_pipelines_lines_not_its_dependencies(pipeline_settings
     import logging
 
     from pipeline.ingest import drain
-    from schemas.generator import generate_report
+    from synthetic.generator import generate_report
     from tests.pipeline.kafka_helpers import produce, report_event
 
     produce(pipeline_settings, [report_event(generate_report("FRA", "2026-H1", seed=5).report)])

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from common.settings import Settings
 from resilience.reconcile import ReconcileError, reconcile
 from schemas.flatten import flatten
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import contract
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 
 pytestmark = pytest.mark.unit
 

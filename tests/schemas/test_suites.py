@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.flatten import TABLES, flatten
-from schemas.generator import generate_report
 from schemas.rules import RULES, SUITE_VERSION
 from schemas.suites import build_suites, expectations
 from schemas.validation import validate_batch
+from synthetic.generator import generate_report
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from schemas.contract import ContractViolation, check_report, parse_json
-from schemas.generator import generate_reports
 from schemas.validation import validate_batch
+from synthetic.generator import generate_reports
 
 pytestmark = pytest.mark.unit
 

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from common.settings import Settings, get_settings
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.security.helpers import auth, own_settings, report_body, running_gateway
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.security.helpers import (
     auth,
     closed_port,

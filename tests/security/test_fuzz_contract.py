@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from schemas.contract import ContractViolation, check_report, parse_report
 from schemas.flatten import TABLES, flatten
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 
 pytestmark = pytest.mark.unit
 

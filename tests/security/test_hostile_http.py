@@ -15,7 +15,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.security.helpers import auth, own_settings, running_gateway
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.security.helpers import auth, report_body, running_gateway
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from pipeline.ingest import drain
-from schemas.generator import generate_report
+from synthetic.generator import generate_report
 from tests.faults.helpers import produce, query, read_topic, report_event, verdicts
 
 pytestmark = pytest.mark.integration

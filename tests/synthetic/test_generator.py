@@ -12,7 +12,9 @@ import pytest
 from schemas import reference
 from schemas.contract import check_report
 from schemas.flatten import flatten
-from schemas.generator import (
+from schemas.rules import RULES
+from schemas.validation import validate_batch
+from synthetic.generator import (
     SCALE,
     DefectNotPlantable,
     ally_profile,
@@ -21,8 +23,6 @@ from schemas.generator import (
     generate_reports,
     plantable_rules,
 )
-from schemas.rules import RULES
-from schemas.validation import validate_batch
 
 pytestmark = pytest.mark.unit
 
