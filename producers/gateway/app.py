@@ -44,7 +44,8 @@ def create_app(settings: Settings) -> FastAPI:
         except BrokerUnavailable as exc:
             log.warning("starting without a broker (posts answer 503 until it is back): %s", exc)
         try:
-            with db.pooled(settings.gateway_db):
+            with db.pooled(settings.gateway_db) as pool:
+                pool.connection()  # the event loop's own (auth reads there), opened now
                 yield
         finally:
             await watcher.close()

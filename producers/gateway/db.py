@@ -96,6 +96,11 @@ def pooled(path: Path) -> Iterator[Pool]:
         pool.close()
 
 
+def is_pooled(path: Path) -> bool:
+    """True while a running gateway keeps connections to ``path`` open."""
+    return path in _pools
+
+
 @contextmanager
 def connect(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection in a transaction, schema in place; commits on success, rolls back on error.
