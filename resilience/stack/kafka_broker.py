@@ -1,19 +1,18 @@
 """A single-node KRaft Kafka broker run from Maven-fetched jars: no Docker, no tarball.
 
-Everything lives under ``<run_dir>/kafka/``: server.properties, data/, kafka.pid,
-kafka.log, bootstrap.txt. The broker runs detached (its own session), so it outlives the
-command that started it; ``status`` and ``down`` find it again through the PID file.
+Its configuration and data live under ``<run_dir>/kafka/`` (server.properties, data/,
+bootstrap.txt). The process itself is supervised like every other local component, by
+``resilience.stack.processes`` (PID file with start time, log under ``<run_dir>/logs``,
+its process group stopped as a whole): one notion of process identity for the stack.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -21,10 +20,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from common.settings import PROJECT_ROOT
-from resilience.stack import prereqs
+from resilience.stack import prereqs, processes
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +35,7 @@ JVM_OPTS = ("-Xmx512m", "-Xms128m", "-XX:+UseG1GC", "-Djava.awt.headless=true")
 # The one-shot storage tool: start fast rather than run fast.
 TOOL_JVM_OPTS = ("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
-# Popen handles of brokers this process started, so `down` can reap them (no zombies).
-_children: dict[int, subprocess.Popen[bytes]] = {}
+PROCESS = "kafka"  # its name for resilience.stack.processes
 
 
 class BrokerError(RuntimeError):
@@ -67,12 +63,8 @@ class _Paths:
         return self.root / "data"
 
     @property
-    def pid(self) -> Path:
-        return self.root / "kafka.pid"
-
-    @property
     def log(self) -> Path:
-        return self.root / "kafka.log"
+        return processes.log_file(self.root.parent, PROCESS)
 
     @property
     def bootstrap(self) -> Path:
@@ -165,41 +157,8 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def _is_our_broker(pid: int, properties: Path) -> bool:
-    """True when pid is a live java running kafka.Kafka with this run_dir's properties;
-    a dead PID, a zombie or a PID the OS reused for another program is not."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        cmdline = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-    return (
-        bool(cmdline)
-        and Path(cmdline[0]).name.startswith("java")
-        and BROKER_MAIN in cmdline
-        and str(properties) in cmdline
-    )
-
-
-def _read_pid(pid_file: Path) -> int | None:
-    try:
-        return int(pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _clear_pid(paths: _Paths) -> None:
-    paths.pid.unlink(missing_ok=True)
+def _clear(paths: _Paths) -> None:
     paths.bootstrap.unlink(missing_ok=True)
-
-
-def _log_tail(log_file: Path, lines: int = 25) -> str:
-    try:
-        return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log written)"
 
 
 # --- status / up / down -------------------------------------------------------------------
@@ -207,21 +166,14 @@ def _log_tail(log_file: Path, lines: int = 25) -> str:
 
 def status(run_dir: Path) -> BrokerInfo | None:
     """The running broker of run_dir, or None. A stale PID file (process gone, or the PID
-    now belongs to another program) is removed here, so it never blocks the next start."""
+    now belongs to another program) is removed by the supervisor, never blocking a start."""
     paths = _paths(run_dir)
-    pid = _read_pid(paths.pid)
-    if pid is None:
-        if paths.pid.exists():
-            logger.warning("removing unreadable PID file %s", paths.pid)
-            _clear_pid(paths)
-        return None
-    if not _is_our_broker(pid, paths.properties):
-        logger.info("removing stale PID file %s (pid %d is not this broker)", paths.pid, pid)
-        _reap(pid)
-        _clear_pid(paths)
+    proc = processes.running_process(paths.root.parent, PROCESS)
+    if proc is None:
+        _clear(paths)
         return None
     bootstrap = paths.bootstrap.read_text().strip() if paths.bootstrap.exists() else ""
-    return BrokerInfo(pid=pid, bootstrap=bootstrap, log_file=paths.log, data_dir=paths.data)
+    return BrokerInfo(pid=proc.pid, bootstrap=bootstrap, log_file=paths.log, data_dir=paths.data)
 
 
 def _server_properties(data_dir: Path, port: int, controller_port: int) -> str:
@@ -346,27 +298,20 @@ def up(run_dir: Path, lib_dir: Path, port: int = 9092, *, timeout_s: float = 90)
 
     bootstrap = f"{HOST}:{port}"
     started = time.monotonic()
-    with paths.log.open("ab") as log:
-        proc = subprocess.Popen(
-            [
-                str(java), *JVM_OPTS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
-                "-cp", f"{lib_dir}/*", BROKER_MAIN, str(paths.properties),
-            ],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            cwd=paths.root, start_new_session=True,
-        )  # fmt: skip
-    _children[proc.pid] = proc
-    paths.pid.write_text(f"{proc.pid}\n")
+    argv = [
+        str(java), *JVM_OPTS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        "-cp", f"{lib_dir}/*", BROKER_MAIN, str(paths.properties),
+    ]  # fmt: skip
     paths.bootstrap.write_text(bootstrap + "\n")
-    logger.info("started Kafka broker pid %d on %s; waiting until it answers", proc.pid, bootstrap)
+    pid = processes.start(paths.root.parent, PROCESS, argv, cwd=paths.root)
+    logger.info("started Kafka broker pid %d on %s; waiting until it answers", pid, bootstrap)
 
     deadline = started + timeout_s
     while True:
-        code = proc.poll()
-        if code is not None:
-            _clear_pid(paths)
-            _children.pop(proc.pid, None)
-            tail = _log_tail(paths.log)
+        if processes.running_process(paths.root.parent, PROCESS) is None:
+            code = processes.exit_code(pid)
+            _clear(paths)
+            tail = processes.log_tail(paths.root.parent, PROCESS, lines=25)
             hint = f" (port {port} taken?)" if "Address already in use" in tail else ""
             raise BrokerError(
                 f"Kafka broker exited with code {code} while starting{hint}; "
@@ -378,41 +323,18 @@ def up(run_dir: Path, lib_dir: Path, port: int = 9092, *, timeout_s: float = 90)
             down(run_dir)
             raise BrokerError(
                 f"Kafka broker did not answer on {bootstrap} within {timeout_s:.0f}s; "
-                f"stopped it. Log {paths.log}:\n{_log_tail(paths.log)}"
+                f"stopped it. Log {paths.log}:\n"
+                f"{processes.log_tail(paths.root.parent, PROCESS, lines=25)}"
             )
         time.sleep(0.25)
     logger.info("Kafka broker ready on %s after %.1fs", bootstrap, time.monotonic() - started)
-    return BrokerInfo(pid=proc.pid, bootstrap=bootstrap, log_file=paths.log, data_dir=paths.data)
-
-
-def _reap(pid: int) -> None:
-    """Collect the exit status of a broker this process started (else it stays a zombie)."""
-    proc = _children.pop(pid, None)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=0)
+    return BrokerInfo(pid=pid, bootstrap=bootstrap, log_file=paths.log, data_dir=paths.data)
 
 
 def down(run_dir: Path, *, timeout_s: float = 30) -> bool:
-    """Stop the broker: SIGTERM (clean shutdown), SIGKILL after timeout_s.
-    False when none was running."""
+    """Stop the broker: SIGTERM (clean shutdown), SIGKILL after timeout_s, through the same
+    supervisor as every component. False when none was running."""
     paths = _paths(run_dir)
-    info = status(run_dir)
-    if info is None:
-        return False
-    proc = psutil.Process(info.pid)
-    logger.info("stopping Kafka broker pid %d", info.pid)
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout_s)
-    except psutil.TimeoutExpired:
-        logger.warning("Kafka broker pid %d ignored SIGTERM for %.0fs; killing it", info.pid,
-                       timeout_s)  # fmt: skip
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-            proc.wait(timeout=10)
-    except psutil.NoSuchProcess:
-        pass
-    _reap(info.pid)
-    _clear_pid(paths)
-    return True
+    stopped = processes.stop(paths.root.parent, PROCESS, grace_s=timeout_s)
+    _clear(paths)
+    return stopped is not None

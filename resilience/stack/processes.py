@@ -112,10 +112,13 @@ def running_process(run_dir: Path, name: str) -> psutil.Process | None:
     if not path.exists():
         return None
     entry = _read(path)
-    proc = _alive(*entry) if entry else None
+    # A PID file without a start time proves nothing (we write one for every live process):
+    # its PID may belong to anyone by now.
+    proc = _alive(*entry) if entry and entry[1] is not None else None
     if proc is None:
         log.info("removing stale pid file %s", path)
         if entry:
+            _reap(entry[0])  # ours and dead: collect it, or it lingers as a zombie
             _end_group(entry[0])  # what a crashed component forked must not outlive it
         path.unlink(missing_ok=True)
     return proc
@@ -161,6 +164,12 @@ def start(
     _write_pid(pid_file(run_dir, name), popen.pid)
     log.info("started %s (pid %d), log %s", name, popen.pid, logf)
     return popen.pid
+
+
+def exit_code(pid: int) -> int | None:
+    """The exit code of a process this interpreter started and that has ended, else None."""
+    popen = _children.get(pid)
+    return None if popen is None else popen.poll()
 
 
 def _reap(pid: int) -> None:

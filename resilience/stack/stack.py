@@ -177,7 +177,7 @@ def status(settings: Settings) -> list[ComponentStatus]:
             "kafka",
             broker.pid if broker else None,
             broker is not None and not kafka_broker.port_is_free(_port_of(broker.bootstrap)),
-            broker.log_file if broker else run_dir / "kafka" / "kafka.log",
+            broker.log_file if broker else processes.log_file(run_dir, kafka_broker.PROCESS),
         )
     )
     url = airflow_url(settings)

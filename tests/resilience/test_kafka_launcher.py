@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from common.settings import get_settings
-from resilience.stack import kafka_broker, prereqs
+from resilience.stack import kafka_broker, prereqs, processes
 from resilience.stack.kafka_broker import BrokerError
 
 pytestmark = pytest.mark.unit
@@ -45,7 +45,7 @@ def test_up_without_java_on_path_says_how_to_install_it(tmp_path: Path, monkeypa
     message = str(error.value)
     assert "java not found on PATH" in message
     assert "apt-get install openjdk-17-jre-headless" in message
-    assert not (tmp_path / "run" / "kafka" / "kafka.pid").exists()
+    assert not processes.pid_file(tmp_path / "run", "kafka").exists()
 
 
 def test_java_older_than_17_is_refused(tmp_path: Path) -> None:
@@ -87,20 +87,22 @@ def test_stale_pid_file_of_a_dead_process_is_removed(tmp_path: Path) -> None:
     dead.wait()
     kafka_dir = tmp_path / "run" / "kafka"
     kafka_dir.mkdir(parents=True)
-    (kafka_dir / "kafka.pid").write_text(f"{dead.pid}\n")
+    pid_file = processes.pid_file(tmp_path / "run", "kafka")
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{dead.pid} 12345.000\n")
     (kafka_dir / "bootstrap.txt").write_text("127.0.0.1:9092\n")
     assert kafka_broker.status(tmp_path / "run") is None
-    assert not (kafka_dir / "kafka.pid").exists()
+    assert not pid_file.exists()
     assert not (kafka_dir / "bootstrap.txt").exists()
     assert kafka_broker.down(tmp_path / "run") is False
 
 
 def test_pid_reused_by_another_program_is_not_taken_for_the_broker(tmp_path: Path) -> None:
-    kafka_dir = tmp_path / "run" / "kafka"
-    kafka_dir.mkdir(parents=True)
-    (kafka_dir / "kafka.pid").write_text(f"{os.getpid()}\n")  # alive, but python, not java
+    pid_file = processes.pid_file(tmp_path / "run", "kafka")
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{os.getpid()} 1.000\n")  # alive, but started at another time
     assert kafka_broker.status(tmp_path / "run") is None
-    assert not (kafka_dir / "kafka.pid").exists()
+    assert not pid_file.exists()
     assert kafka_broker.down(tmp_path / "run") is False  # and it was not signalled
 
 

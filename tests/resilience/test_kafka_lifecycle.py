@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from common.settings import Settings
-from resilience.stack import kafka_broker
+from resilience.stack import kafka_broker, processes
 from resilience.stack.topics import admin_client
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_broker_killed_hard_leaves_a_pid_file_that_does_not_block_the_next_start
         deadline = time.monotonic() + 10
         while kafka_broker.status(run_dir) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
-        (run_dir / "kafka" / "kafka.pid").write_text(f"{first.pid}\n")  # as the kill left it
+        processes.pid_file(run_dir, "kafka").write_text(f"{first.pid}\n")  # as a kill leaves it
 
         second = kafka_broker.up(run_dir, lib_dir, port=0, timeout_s=120)
         assert second.pid != first.pid
@@ -43,8 +43,8 @@ def test_broker_killed_hard_leaves_a_pid_file_that_does_not_block_the_next_start
     finally:
         stopped = kafka_broker.down(run_dir)
     assert stopped is True
-    assert not (run_dir / "kafka" / "kafka.pid").exists()
+    assert not processes.pid_file(run_dir, "kafka").exists()
     assert kafka_broker.status(run_dir) is None
-    log = (run_dir / "kafka" / "kafka.log").read_text()
+    log = processes.log_file(run_dir, "kafka").read_text()  # supervised like the others
     assert log.count("Kafka Server started") == 2
     assert "SLF4J" not in log  # the Log4j 2 binding is on the classpath: no "no providers"
