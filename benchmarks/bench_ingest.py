@@ -11,7 +11,6 @@ its own (country, cycle, version) so nothing is rejected as a duplicate.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 import psutil
 
 from common.settings import Settings
+from schemas.record import report_headers
 
 
 def generate(total: int, seed: int) -> Iterator[dict]:
@@ -60,11 +60,7 @@ def produce(settings: Settings, reports: Iterable[dict]) -> tuple[int, int]:
                 settings.report_topic,
                 key=report["country"].encode(),
                 value=body,
-                headers=[
-                    ("schema_version", b"1"),
-                    ("submission_id", report["submission_id"].encode()),
-                    ("content_sha256", hashlib.sha256(body).hexdigest().encode()),
-                ],
+                headers=report_headers(report, body),
             )
         producer.flush(timeout=120)
     finally:

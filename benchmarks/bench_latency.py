@@ -25,7 +25,6 @@ drain() seconds inside the task (its XCom summary) are shown beside the direct o
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
@@ -42,6 +41,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common.settings import Settings
+from schemas.record import report_headers
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,7 @@ def produce(settings: Settings, reports: Iterable[dict]) -> dict[str, float]:
                 settings.report_topic,
                 key=report["country"].encode(),
                 value=body,
-                headers=[
-                    ("schema_version", b"1"),
-                    ("submission_id", sid.encode()),
-                    ("content_sha256", hashlib.sha256(body).hexdigest().encode()),
-                ],
+                headers=report_headers(report, body),
             )
             future.add_callback(lambda _meta, sid=sid: acked.__setitem__(sid, time.time()))
         producer.flush(timeout=60)

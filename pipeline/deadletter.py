@@ -6,12 +6,17 @@ The dead-letter value is the original bytes; headers are the original ones plus
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.contract import SCHEMA_VERSIONS, ContractViolation, parse_report
+from schemas.record import (
+    CONTENT_SHA256_HEADER,
+    SCHEMA_VERSION_HEADER,
+    SUBMISSION_ID_HEADER,
+    content_sha256,
+)
 from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
@@ -27,10 +32,6 @@ class Poison:
     reason: str
 
 
-def content_sha256(value: bytes | None) -> str:
-    return hashlib.sha256(value or b"").hexdigest()
-
-
 def parse_event(event: RawEvent, *, max_bytes: int) -> dict[str, Any] | Poison:
     """The event's report, or the reason it is poison (checked cheapest first)."""
     value = event.value
@@ -38,14 +39,14 @@ def parse_event(event: RawEvent, *, max_bytes: int) -> dict[str, Any] | Poison:
         return Poison(event, "empty value: the event carries no report")
     if len(value) > max_bytes:
         return Poison(event, f"value too large: {len(value)} bytes, at most {max_bytes} allowed")
-    header_version = event.header("schema_version")
+    header_version = event.header(SCHEMA_VERSION_HEADER)
     if header_version is not None and header_version not in SCHEMA_VERSIONS:
         return Poison(
             event,
             f"unknown schema_version header {header_version!r}; this pipeline reads "
             f"versions {', '.join(map(repr, SCHEMA_VERSIONS))}",
         )
-    header_hash = event.header("content_sha256")
+    header_hash = event.header(CONTENT_SHA256_HEADER)
     if header_hash is not None and header_hash.lower() != content_sha256(value):
         return Poison(event, "content_sha256 header does not match the value (corrupted event)")
     try:
@@ -54,7 +55,7 @@ def parse_event(event: RawEvent, *, max_bytes: int) -> dict[str, Any] | Poison:
         return Poison(event, _short(f"not a v1 report: {exc}"))
     if report.get("schema_version") not in SCHEMA_VERSIONS:
         return Poison(event, f"unknown schema_version {report.get('schema_version')!r}")
-    header_sid = event.header("submission_id")
+    header_sid = event.header(SUBMISSION_ID_HEADER)
     if header_sid is not None and header_sid != report["submission_id"]:
         return Poison(
             event,

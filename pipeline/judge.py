@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from common.settings import Settings
-from pipeline.deadletter import Poison, content_sha256
+from pipeline.deadletter import Poison
+from schemas.record import content_sha256
 from schemas.rules import CROSS_REPORT_RULES, SYSTEM_RULES
 from warehouse.load import RawEvent
 from warehouse.sqlfiles import sql
@@ -27,6 +28,8 @@ DUPLICATE_VERSION_RULE = "RPT-004"
 DUPLICATE_VERSION_MESSAGE = CROSS_REPORT_RULES[DUPLICATE_VERSION_RULE].message
 UNJUDGEABLE_RULE = "SYS-001"
 UNJUDGEABLE_SEVERITY = str(SYSTEM_RULES[UNJUDGEABLE_RULE].severity)
+
+
 def _connect(settings: Settings, *, migrate: bool = False) -> Any:
     from warehouse.db import connect
 

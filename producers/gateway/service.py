@@ -23,6 +23,7 @@ from producers.gateway.publisher import Publisher
 from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
 from producers.gateway.verdicts import Verdict
+from schemas.record import report_headers
 
 
 @dataclass
@@ -74,12 +75,8 @@ def _submit_blocking(
     delivery = state.publisher.publish(
         key=report["country"],
         value=body,
-        headers=[
-            # the report's own minor version, so a consumer can refuse what it cannot read
-            ("schema_version", report["schema_version"].encode()),
-            ("submission_id", submission_id.encode()),
-            ("content_sha256", sha256.encode()),
-        ],
+        # the report's own minor version, so a consumer can refuse what it cannot read
+        headers=report_headers(report, body),
     )
     receipt = Receipt(
         submission_id=submission_id,

@@ -3,16 +3,15 @@ and compare two warehouses on what a user sees (not on run ids or timestamps).""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 from common.settings import Settings
 from resilience.reconcile import ReconcileReport, reconcile
 from schemas.flatten import TABLES
-from tests.pipeline.kafka_helpers import produce, read_topic  # noqa: F401  (re-exported)
-
-Event = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+from tests.pipeline.kafka_helpers import (  # noqa: F401  (re-exported)
+    Event,
+    produce,
+    read_topic,
+    report_event,
+)
 
 # Per table: the columns that describe the data, not when or in which run it was written.
 STABLE_COLUMNS = {
@@ -23,20 +22,6 @@ STABLE_COLUMNS = {
     "quarantine": 'submission_id, source, table_name, "row"::varchar, rule_code, severity, '
     'reason, "partition", "offset"',
 }
-
-
-def report_event(report: dict[str, Any], *, body: bytes | None = None) -> Event:
-    """(key, value, headers) of a report exactly as the gateway publishes it."""
-    body = json.dumps(report).encode("utf-8") if body is None else body
-    return (
-        report["country"].encode("utf-8"),
-        body,
-        [
-            ("schema_version", report["schema_version"].encode()),
-            ("submission_id", report["submission_id"].encode("utf-8")),
-            ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
-        ],
-    )
 
 
 def reset_group_offsets(settings: Settings) -> None:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from common.settings import Settings
+from schemas.record import report_record
+
+Event = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]  # key, value, headers
 
 
-def report_event(report: dict[str, Any]) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    """(key, value, headers) of a report as the gateway would publish it."""
-    body = json.dumps(report).encode("utf-8")
-    return (
-        report["country"].encode("utf-8"),
-        body,
-        [
-            ("schema_version", report["schema_version"].encode()),
-            ("submission_id", report["submission_id"].encode("utf-8")),
-            ("content_sha256", hashlib.sha256(body).hexdigest().encode("ascii")),
-        ],
-    )
+def report_event(report: dict[str, Any], *, body: bytes | None = None) -> Event:
+    """(key, value, headers) of a report exactly as the gateway publishes it."""
+    return report_record(report, body=body)
 
 
 def produce(
