@@ -98,13 +98,7 @@ def _judge(
     the_plan = judge.plan(settings, reports, [], skip_judged=False)
     outcome = judge.validate(the_plan)
     replays = [
-        {
-            "topic": e.topic,
-            "partition": e.partition,
-            "offset": e.offset,
-            "submission_id": r["submission_id"],
-            "outcome": JUDGED,
-        }
+        {**e.coordinates(), "submission_id": r["submission_id"], "outcome": JUDGED}
         for e, r in reports
     ]
     judge.commit(
@@ -122,15 +116,7 @@ def _still_unjudgeable(
     reason: str,
     result: DeadLetterReplay,
 ) -> None:
-    sid = event.header("submission_id")
     dlq.send_all([Poison(event, f"replayed, still not judgeable: {reason}")])
-    row = {
-        "topic": event.topic,
-        "partition": event.partition,
-        "offset": event.offset,
-        "submission_id": sid,
-        "outcome": STILL_UNJUDGEABLE,
-        "reason": reason,
-    }
+    row = {**event.coordinates(), "outcome": STILL_UNJUDGEABLE, "reason": reason}
     judge.commit(settings, judge.Outcome(), quarantine=[], events=1, trigger=TRIGGER, replays=[row])
     result.still_unjudgeable.append(row)

@@ -172,10 +172,9 @@ def _ingest_batch(
         ids = sorted({sid for e in events if (sid := e.header("submission_id"))})
         head = events[0]
         raise IngestFailed(
-            f"batch of {len(events)} event(s) from {head.topic}/{head.partition}@{head.offset} "
-            f"failed: {isolation.describe(exc)}",
+            f"batch of {len(events)} event(s) from {head.where} failed: {isolation.describe(exc)}",
             ids,
-            event=event_coordinates(head),
+            event=head.coordinates(),
         ) from exc
     consume.commit(consumer, events)
 
@@ -257,9 +256,7 @@ def _reject_unjudgeable(
         judge.commit(settings, outcome, quarantine=quarantine, events=1, trigger="ingest")
     result.add(outcome)
     result.dead_lettered += 0 if quarantined else 1
-    result.unjudgeable.append(
-        {**event_coordinates(event), "submission_id": sid, "problem": problem}
-    )
+    result.unjudgeable.append({**event.coordinates(), "submission_id": sid, "problem": problem})
 
 
 def _report_of(event: RawEvent, max_bytes: int) -> dict[str, Any] | None:
@@ -268,12 +265,3 @@ def _report_of(event: RawEvent, max_bytes: int) -> dict[str, Any] | None:
     except Exception:  # the parser itself failed on it: no report to give a verdict to
         return None
     return None if isinstance(parsed, Poison) else parsed
-
-
-def event_coordinates(event: RawEvent) -> dict[str, Any]:
-    return {
-        "topic": event.topic,
-        "partition": event.partition,
-        "offset": event.offset,
-        "submission_id": event.header("submission_id"),
-    }

@@ -309,19 +309,7 @@ def commit(
     run_id = outcome.validation_run_id or str(uuid.uuid4())
     for row in quarantine:
         row["validation_run_id"] = run_id
-    run = {
-        "validation_run_id": run_id,
-        "started_at": outcome.started_at or datetime.now(UTC),
-        "finished_at": datetime.now(UTC),
-        "events": events,
-        "reports": outcome.reports,
-        "n_blocker": outcome.severities.get("BLOCKER", 0),
-        "n_error": outcome.severities.get("ERROR", 0),
-        "n_warning": outcome.severities.get("WARNING", 0),
-        "n_info": outcome.severities.get("INFO", 0),
-        "suite_version": outcome.suite_version,
-        "trigger": trigger,
-    }
+    run = _run_row(outcome, run_id, events=events, trigger=trigger)
     con = _connect(settings)
     try:
         con.begin()
@@ -340,6 +328,23 @@ def commit(
     finally:
         con.close()
     outcome.validation_run_id = run_id
+
+
+def _run_row(outcome: Outcome, run_id: str, *, events: int, trigger: str) -> dict[str, Any]:
+    """The validation_run row of one commit."""
+    return {
+        "validation_run_id": run_id,
+        "started_at": outcome.started_at or datetime.now(UTC),
+        "finished_at": datetime.now(UTC),
+        "events": events,
+        "reports": outcome.reports,
+        "n_blocker": outcome.severities.get("BLOCKER", 0),
+        "n_error": outcome.severities.get("ERROR", 0),
+        "n_warning": outcome.severities.get("WARNING", 0),
+        "n_info": outcome.severities.get("INFO", 0),
+        "suite_version": outcome.suite_version,
+        "trigger": trigger,
+    }
 
 
 def _write(con: Any, outcome: Outcome, quarantine: list[dict[str, Any]], run: dict) -> None:
@@ -368,15 +373,7 @@ def canary(settings: Settings) -> None:
     example = Path(schemas.__file__).resolve().parent / "examples" / "clean.json"
     report = {**parse_report(example.read_bytes()), "submission_id": str(uuid.uuid4())}
     outcome = validate(Plan(to_validate=[report]))
-    run = {
-        "validation_run_id": outcome.validation_run_id,
-        "started_at": outcome.started_at,
-        "finished_at": datetime.now(UTC),
-        "events": 1,
-        "reports": 1,
-        "suite_version": outcome.suite_version,
-        "trigger": "canary",
-    }
+    run = _run_row(outcome, str(outcome.validation_run_id), events=1, trigger="canary")
     con = _connect(settings)
     try:
         con.begin()

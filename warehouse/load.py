@@ -63,6 +63,20 @@ class RawEvent:
                 return value.decode("utf-8", errors="replace")
         return None
 
+    @property
+    def where(self) -> str:
+        """topic/partition@offset, as operators read it."""
+        return f"{self.topic}/{self.partition}@{self.offset}"
+
+    def coordinates(self) -> dict[str, Any]:
+        """Where the event is, and the submission it says it carries (health, replays)."""
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "submission_id": self.header("submission_id"),
+        }
+
 
 def raw_events_of(rows: Iterable[tuple]) -> list[RawEvent]:
     """RawEvents from raw_event rows (topic, partition, offset, key, value, headers json,
