@@ -363,16 +363,20 @@ def _write(con: Any, outcome: Outcome, quarantine: list[dict[str, Any]], run: di
     record_validation_run(con, run)
 
 
-def canary(settings: Settings) -> None:
-    """Judge the contract's clean example and write it in a transaction that is rolled back.
-    Raises when even a known-good report cannot be judged: then a failing event is not at
-    fault, and rejecting it would blame a submitter for the pipeline's own defect."""
+def known_good_report() -> dict[str, Any]:
+    """The contract's clean example under a fresh submission id: a report that must pass."""
     import schemas
     from schemas.contract import parse_report
 
     example = Path(schemas.__file__).resolve().parent / "examples" / "clean.json"
-    report = {**parse_report(example.read_bytes()), "submission_id": str(uuid.uuid4())}
-    outcome = validate(Plan(to_validate=[report]))
+    return {**parse_report(example.read_bytes()), "submission_id": str(uuid.uuid4())}
+
+
+def canary(settings: Settings) -> None:
+    """Judge the contract's clean example and write it in a transaction that is rolled back.
+    Raises when even a known-good report cannot be judged: then a failing event is not at
+    fault, and rejecting it would blame a submitter for the pipeline's own defect."""
+    outcome = validate(Plan(to_validate=[known_good_report()]))
     run = _run_row(outcome, str(outcome.validation_run_id), events=1, trigger="canary")
     con = _connect(settings)
     try:

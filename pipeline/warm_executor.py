@@ -21,17 +21,12 @@ logger = logging.getLogger(__name__)
 def warm_up() -> float:
     """Load and exercise the validation path once; returns the seconds it took."""
     started = time.perf_counter()
-    from pathlib import Path
-
-    import schemas
     from pipeline.quiet import quiet_dependencies
 
     quiet_dependencies()
-    from schemas.contract import parse_report
-    from schemas.validation import validate_batch
+    from pipeline import judge
 
-    example = Path(schemas.__file__).resolve().parent / "examples" / "clean.json"
-    validate_batch([parse_report(example.read_bytes())], [])
+    judge.validate(judge.Plan(to_validate=[judge.known_good_report()]))  # as a task would
     # The rest of the task's path, so its first run imports nothing heavy either.
     import airflow.sdk  # noqa: F401  (what the DAG files import)
     import airflow.sdk.execution_time.task_runner  # noqa: F401
