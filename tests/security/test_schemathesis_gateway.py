@@ -46,6 +46,9 @@ CHECKS = [
 ]
 
 
+_FRAMING_HEADERS = ("content-length", "transfer-encoding", "host")
+
+
 def test_thousands_of_generated_requests_conform(gateway) -> None:
     spec = httpx.get(f"{gateway.base_url}/openapi.json").json()
     schema = schemathesis.openapi.from_dict(spec)
@@ -69,6 +72,12 @@ def test_thousands_of_generated_requests_conform(gateway) -> None:
             database=None,
         )
         def run(case) -> None:
+            # Framing headers belong to the HTTP client: a generated `content-length: _e?"A`
+            # is refused by uvicorn before the app (a 400 no OpenAPI can describe).
+            if case.headers:
+                case.headers = {
+                    k: v for k, v in case.headers.items() if k.lower() not in _FRAMING_HEADERS
+                }
             response = case.call(base_url=gateway.base_url, headers=headers, timeout=30)
             statuses[(name, response.status_code)] += 1
             case.validate_response(response, checks=CHECKS)
