@@ -153,7 +153,7 @@ def produce(settings: Settings, reports: Iterable[dict]) -> dict[str, float]:
 def wait_visible(settings: Settings, burst: Burst, timeout_s: float) -> None:
     """Poll the analyst copy until every report of the burst has a final verdict there."""
     from producers.client import FINAL
-    from producers.gateway.verdicts import statuses_of
+    from warehouse.reads import statuses_of
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

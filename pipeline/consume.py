@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.settings import Settings
-from warehouse.load import RawEvent
+from schemas.record import RawEvent
 
 
 def open_consumer(settings: Settings) -> Any:

@@ -15,9 +15,9 @@ from schemas.record import (
     CONTENT_SHA256_HEADER,
     SCHEMA_VERSION_HEADER,
     SUBMISSION_ID_HEADER,
+    RawEvent,
     content_sha256,
 )
-from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
 

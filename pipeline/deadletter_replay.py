@@ -16,8 +16,8 @@ from typing import Any
 from common.settings import Settings
 from pipeline import isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event
+from schemas.record import RawEvent
 from warehouse.dead_letters import JUDGED, STILL_UNJUDGEABLE
-from warehouse.load import RawEvent
 
 logger = logging.getLogger(__name__)
 

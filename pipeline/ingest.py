@@ -19,9 +19,10 @@ from common.settings import Settings
 from pipeline import consume, health, isolation, judge
 from pipeline.deadletter import DeadLetterProducer, Poison, parse_event, quarantine_row
 from pipeline.quiet import quiet_dependencies
+from schemas.record import RawEvent
 from schemas.rules import Severity
 from schemas.vocabulary import Status
-from warehouse.load import RawEvent, land_raw
+from warehouse.load import land_raw
 
 logger = logging.getLogger(__name__)
 

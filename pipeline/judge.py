@@ -15,9 +15,8 @@ from typing import Any
 
 from common.settings import Settings
 from pipeline.deadletter import Poison
-from schemas.record import content_sha256
+from schemas.record import RawEvent, content_sha256
 from schemas.rules import CROSS_REPORT_RULES, SYSTEM_RULES
-from warehouse.load import RawEvent
 from warehouse.sqlfiles import sql
 
 logger = logging.getLogger(__name__)

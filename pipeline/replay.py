@@ -14,7 +14,8 @@ from typing import Any
 from common.settings import Settings
 from pipeline import judge
 from pipeline.deadletter import Poison, parse_event
-from warehouse.load import RawEvent, raw_events_of
+from schemas.record import RawEvent
+from warehouse.load import raw_events_of
 from warehouse.sqlfiles import sql
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from rich.table import Table
 
 from common.settings import Settings
 from resilience.stack import gateway_proc, ops_status, stack
-from warehouse.sqlfiles import sql
+from warehouse import reads
 
 log = logging.getLogger(__name__)
 
@@ -80,24 +80,10 @@ def base_versions(settings: Settings, cycle: str = CYCLE) -> dict[str, int]:
     if Path(settings.gateway_db).exists():
         for receipt in receipts.list_receipts(settings.gateway_db, country=None, cycle=cycle):
             seen[receipt.country] = max(seen.get(receipt.country, 0), receipt.version)
-    for country, version in _analyst_rows(settings.analyst_path, "demo_base_version", cycle=cycle):
+    rows = reads.analyst_rows(settings.analyst_path, "demo_base_version", cycle=cycle)
+    for country, version in rows:
         seen[country] = max(seen.get(country, 0), version)
     return seen
-
-
-def _analyst_rows(path: Path, name: str, **params: Any) -> list[tuple]:
-    from warehouse import db
-
-    if not Path(path).exists():
-        return []
-    con = db.connect(path, read_only=True, timeout_s=10)
-    try:
-        return con.execute(sql(name), params).fetchall()
-    except Exception as exc:  # duckdb.CatalogException: marts not built yet
-        log.info("analyst copy query %s: %s", name, exc)
-        return []
-    finally:
-        con.close()
 
 
 def plan_history(
@@ -212,10 +198,8 @@ def submit_all(gateway_url: str, planned: list[Planned], tokens: dict[str, str])
 
 def judged(settings: Settings, ids: list[str]) -> tuple[dict[str, str], datetime | None]:
     """Current status of each id in the analyst copy, and the latest judged_at among them."""
-    from producers.gateway.verdicts import statuses_of
-
-    statuses = statuses_of(settings.analyst_path, ids)
-    rows = _analyst_rows(settings.analyst_path, "demo_latest_judged", submission_ids=ids)
+    statuses = reads.statuses_of(settings.analyst_path, ids)
+    rows = reads.analyst_rows(settings.analyst_path, "demo_latest_judged", submission_ids=ids)
     return statuses, (rows[0][0] if rows else None)
 
 
@@ -316,27 +300,27 @@ def summary_tables(settings: Settings, ids: list[str], cycle: str = CYCLE) -> li
     return [
         _table(
             "Verdicts of this demo by status (findings by severity)",
-            _analyst_rows(path, "demo_verdicts", submission_ids=ids),
+            reads.analyst_rows(path, "demo_verdicts", submission_ids=ids),
             ["status", "submissions", "BLOCKER", "ERROR", "WARNING", "INFO"],
         ),
         _table(
             f"Alliance timeliness {cycle}",
-            _analyst_rows(path, "demo_compliance", cycle=cycle),
+            reads.analyst_rows(path, "demo_compliance", cycle=cycle),
             ["allies", "submitted", "on time", "late", "nothing accepted", "resubmitted"],
         ),
         _table(
             f"Implementation progress {cycle} (measures and milestones)",
-            _analyst_rows(path, "demo_progress", cycle=cycle),
+            reads.analyst_rows(path, "demo_progress", cycle=cycle),
             ["domain", "allies", "measures", "done %", "on time %", "budget MEUR", "spent %"],
         ),
         _table(
             f"Critical infrastructure {cycle}",
-            _analyst_rows(path, "demo_infrastructure", cycle=cycle),
+            reads.analyst_rows(path, "demo_infrastructure", cycle=cycle),
             ["sector", "allies", "assets", "redundancy %", "incidents", "outage h", "EU NIS2 %"],
         ),
         _table(
             "Significant incidents by cause over the cycles (causes from schema 1.1 on)",
-            _analyst_rows(path, "demo_cyber_incidents"),
+            reads.analyst_rows(path, "demo_cyber_incidents"),
             ["cycle", "allies", "on 1.1", "incidents", "cyber", "sabotage", "cause unknown"],
         ),
     ]

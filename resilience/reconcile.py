@@ -31,14 +31,14 @@ from typing import Any
 from common.settings import Settings
 from producers.gateway.db import sql as gateway_sql
 from schemas import vocabulary
+from schemas.record import RawEvent
 from warehouse.errors import WarehouseError
-from warehouse.sqlfiles import sql
+from warehouse.reads import ReconcileFacts, reconcile_facts
 
 log = logging.getLogger(__name__)
 
 ACCEPTING = tuple(str(s) for s in vocabulary.ACCEPTING)
 MAX_PROBLEMS = 20  # per check: enough to act on, short enough to print
-_WAREHOUSE_TABLES = ("raw_event", "verdict", "validation_run", "quarantine", "report")
 
 
 class ReconcileError(WarehouseError):
@@ -114,35 +114,8 @@ class ReconcileReport:
 # --- reading ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Event:
-    topic: str
-    partition: int
-    offset: int
-    submission_id: str | None
-    content_sha256: str | None
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes | None]]
-
-    @property
-    def where(self) -> str:
-        return f"{self.topic}/{self.partition}@{self.offset}"
-
-
-@dataclass
-class _Warehouse:
-    events: list[_Event]
-    dead_letters: dict[tuple[str, int, int], int]
-    verdicts: dict[str, tuple]  # submission_id -> (ingest_verdicts, verdicts, status, c, y, v)
-    accepted: dict[str, dict[str, tuple]]  # submission_id -> table -> (country, cycle, v, n)
-    natural_keys: list[tuple]  # (table, n_keys, n_rows, doubled_keys, examples)
-
-
-def read_warehouse(path: Path, *, cycle: str | None, timeout_s: float = 60) -> _Warehouse:
-    """Read what reconcile needs in one short read-only window (a load may wait on it)."""
-    from warehouse.db import connect
-
+def read_warehouse(path: Path, *, cycle: str | None, timeout_s: float = 60) -> ReconcileFacts:
+    """The warehouse's side, read in one short read-only window (a load may wait on it)."""
     path = Path(path)
     if not path.exists():
         raise ReconcileError(
@@ -151,45 +124,9 @@ def read_warehouse(path: Path, *, cycle: str | None, timeout_s: float = 60) -> _
             "RESILIENCE_WAREHOUSE_PATH",
         )
     try:
-        con = connect(path, read_only=True, timeout_s=timeout_s)
+        return reconcile_facts(path, cycle=cycle, timeout_s=timeout_s)
     except WarehouseError as exc:
         raise ReconcileError(exc.message, exc.hint) from exc
-    try:
-        present = {
-            name
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'main'"
-            ).fetchall()
-        }
-        missing = [t for t in _WAREHOUSE_TABLES if t not in present]
-        if missing:
-            raise ReconcileError(
-                f"warehouse file {path} has no table(s) {', '.join(missing)}",
-                "run `resilience warehouse migrate` first",
-            )
-        params = {"cycle": cycle}
-        events = [
-            _Event(t, p, o, sid, sha, key, value, _headers(headers))
-            for t, p, o, sid, sha, key, value, headers in con.execute(
-                sql("reconcile_raw_events")
-            ).fetchall()
-        ]
-        dead_letters = {
-            (t, p, o): n for t, p, o, n in con.execute(sql("reconcile_dead_letters")).fetchall()
-        }
-        verdicts = {
-            row[0]: tuple(row[1:])
-            for row in con.execute(sql("reconcile_verdicts"), params).fetchall()
-        }
-        accepted: dict[str, dict[str, tuple]] = defaultdict(dict)
-        for table, sid, country, cyc, version, n in con.execute(
-            sql("reconcile_accepted_rows"), params
-        ).fetchall():
-            accepted[sid][table] = (country, cyc, version, n)
-        natural_keys = con.execute(sql("reconcile_natural_keys"), params).fetchall()
-    finally:
-        con.close()
-    return _Warehouse(events, dead_letters, verdicts, dict(accepted), natural_keys)
 
 
 def read_receipts(path: Path, *, cycle: str | None) -> list[dict[str, Any]]:
@@ -216,11 +153,6 @@ def read_receipts(path: Path, *, cycle: str | None) -> list[dict[str, Any]]:
     finally:
         con.close()
     return [dict(row) for row in rows]
-
-
-def _headers(text: str | None) -> list[tuple[str, bytes | None]]:
-    pairs = json.loads(text) if text else []
-    return [(k, None if v is None else str(v).encode("utf-8")) for k, v in pairs]
 
 
 def _json_cycle(value: bytes | None) -> str | None:
@@ -256,7 +188,7 @@ def reconcile(
     return report
 
 
-def _check_receipts(receipt_rows: list[dict] | None, events: list[_Event]) -> Check:
+def _check_receipts(receipt_rows: list[dict] | None, events: list[RawEvent]) -> Check:
     check = Check("receipts landed", "every gateway receipt's event is in raw_event, same bytes")
     if receipt_rows is None:
         check.skipped = True
@@ -287,13 +219,12 @@ def _check_receipts(receipt_rows: list[dict] | None, events: list[_Event]) -> Ch
     return check
 
 
-def _check_events(wh: _Warehouse, *, cycle: str | None, max_bytes: int) -> list[Check]:
+def _check_events(wh: ReconcileFacts, *, cycle: str | None, max_bytes: int) -> list[Check]:
     from pipeline.deadletter import Poison, parse_event
-    from warehouse.load import RawEvent
 
     judged = Check("reports judged", "every landed report has one ingest verdict")
     poison = Check("poison quarantined", "every poison event has one dead-letter quarantine row")
-    report_events: dict[str, list[_Event]] = defaultdict(list)
+    report_events: dict[str, list[RawEvent]] = defaultdict(list)
     for event in wh.events:
         key = (event.topic, event.partition, event.offset)
         n_quarantined = wh.dead_letters.get(key, 0)
@@ -306,12 +237,7 @@ def _check_events(wh: _Warehouse, *, cycle: str | None, max_bytes: int) -> list[
                 poison.doubled += n_quarantined - 1
                 poison.problem(f"DOUBLED: event {event.where} quarantined {n_quarantined} times")
             continue
-        parsed = parse_event(
-            RawEvent(
-                event.topic, event.partition, event.offset, event.key, event.value, event.headers
-            ),
-            max_bytes=max_bytes,
-        )
+        parsed = parse_event(event, max_bytes=max_bytes)
         if isinstance(parsed, Poison):
             if cycle is not None and _json_cycle(event.value) != cycle:
                 continue
@@ -347,7 +273,7 @@ def _check_events(wh: _Warehouse, *, cycle: str | None, max_bytes: int) -> list[
     return [judged, poison]
 
 
-def _check_accepted(wh: _Warehouse) -> Check:
+def _check_accepted(wh: ReconcileFacts) -> Check:
     check = Check(
         "accepted rows match verdicts",
         "accepted verdicts have their report row; rejected ones no rows",

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from schemas.findings import Finding
 from schemas.flatten import TABLES, flatten
 from schemas.prepare import ROW_ID, prepare_batch, row_id
 from schemas.rules import RULES, SUITE_VERSION, Severity
@@ -27,19 +28,6 @@ from schemas.vocabulary import Status
 logger = logging.getLogger(__name__)
 
 _KEY_COLUMNS = {ROW_ID, "submission_id"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One rule a row (or the report) broke; `value` shows the offending value(s)."""
-
-    submission_id: str
-    rule_code: str
-    severity: Severity
-    table: str
-    location: str
-    message: str
-    value: str
 
 
 @dataclass(frozen=True)

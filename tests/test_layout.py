@@ -5,6 +5,7 @@ sit at the bottom, and the warehouse never reaches for the gateway."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,36 @@ def test_the_vocabulary_is_the_schemas_own():
     from schemas.vocabulary import CYCLE_PATTERN
 
     assert schema()["properties"]["cycle"]["pattern"] == CYCLE_PATTERN
+
+
+def warehouse_tables() -> set[str]:
+    """Every table and view the warehouse's migrations and marts create."""
+    names: set[str] = set()
+    for path in (ROOT / "warehouse").rglob("*.sql"):
+        text = path.read_text(encoding="utf-8").lower()
+        created = r"create (?:or replace )?(?:table|view) (?:if not exists )?(\w+)"
+        names |= set(re.findall(created, text))
+    names |= {f"mart_{p.stem}" for p in (ROOT / "warehouse" / "marts").glob("*.sql")}
+    return names
+
+
+def test_only_the_warehouse_queries_its_tables():
+    """A table change touches one package: no .sql file outside warehouse/ names a table of
+    the warehouse (the gateway's own SQLite tables live in producers/gateway/sql)."""
+    tables = warehouse_tables()
+    assert {"raw_event", "verdict", "finding", "mart_compliance"} <= tables
+    outside = [
+        p
+        for p in ROOT.rglob("*.sql")
+        if ROOT / "warehouse" not in p.parents and not {".venv", ".run", "tests"} & set(p.parts)
+    ]
+    assert outside, "the gateway's own SQL is expected outside warehouse/"
+    named = {
+        str(p.relative_to(ROOT)): sorted(
+            t
+            for t in tables
+            if re.search(rf"\b(?:from|join|into|update|table)\s+{t}\b", p.read_text().lower())
+        )
+        for p in outside
+    }
+    assert {p: t for p, t in named.items() if t} == {}

@@ -9,7 +9,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.load import RawEvent, raw_events_of, run_staged
+from schemas.record import RawEvent
+from warehouse.load import raw_events_of, run_staged
 from warehouse.sqlfiles import sql
 
 JUDGED = "judged"

@@ -12,13 +12,13 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from schemas.record import RawEvent
 from warehouse.errors import WarehouseError
 from warehouse.sqlfiles import sql
 
@@ -43,39 +43,6 @@ _ARROW_TYPES = {
     "TIMESTAMP WITH TIME ZONE": pa.string(),
     "JSON": pa.string(),
 }
-
-
-@dataclass
-class RawEvent:
-    """One Kafka event as consumed."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    timestamp_ms: int | None = None
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name and value is not None:
-                return value.decode("utf-8", errors="replace")
-        return None
-
-    @property
-    def where(self) -> str:
-        """topic/partition@offset, as operators read it."""
-        return f"{self.topic}/{self.partition}@{self.offset}"
-
-    def coordinates(self) -> dict[str, Any]:
-        """Where the event is, and the submission it says it carries (health, replays)."""
-        return {
-            "topic": self.topic,
-            "partition": self.partition,
-            "offset": self.offset,
-            "submission_id": self.header("submission_id"),
-        }
 
 
 def raw_events_of(rows: Iterable[tuple]) -> list[RawEvent]:
@@ -111,8 +78,8 @@ def land_raw(con: duckdb.DuckDBPyConnection, events: list[RawEvent]) -> int:
             "value": pa.array([e.value for e in events], pa.binary()),
             "headers": pa.array([_headers_json(e.headers) for e in events], pa.string()),
             "timestamp_ms": pa.array([e.timestamp_ms for e in events], pa.int64()),
-            "submission_id": pa.array([e.header("submission_id") for e in events], pa.string()),
-            "content_sha256": pa.array([e.header("content_sha256") for e in events], pa.string()),
+            "submission_id": pa.array([e.submission_id for e in events], pa.string()),
+            "content_sha256": pa.array([e.content_sha256 for e in events], pa.string()),
         }
     )
     return run_staged(con, staged, sql("land_raw"))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from common.sqlfiles import read_sql
 from warehouse.errors import WarehouseError
 from warehouse.reference_load import load_reference
 
@@ -54,7 +55,7 @@ def load_mart(name: str) -> Mart:
     """Parse warehouse/marts/<name>.sql: its header block and its query."""
     if name not in MARTS:
         raise WarehouseError(f"unknown mart {name!r}", f"expected one of {', '.join(MARTS)}")
-    text = (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = read_sql(MARTS_DIR, name)
     header = []
     for line in text.splitlines():
         if not line.startswith("--"):

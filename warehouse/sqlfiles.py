@@ -1,14 +1,15 @@
-"""Read the SQL statements kept as .sql files beside the code."""
+"""The warehouse's own statements, in warehouse/sql/ (the marts and the report keep theirs
+in warehouse/marts/ and warehouse/report/sql/; all go through common.sqlfiles)."""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
+
+from common.sqlfiles import read_sql
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-@cache
 def sql(name: str) -> str:
     """The statement in warehouse/sql/<name>.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return read_sql(SQL_DIR, name)

@@ -14,15 +14,16 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from common.sqlfiles import read_sql
 
-@cache
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
 def sql(name: str) -> str:
-    """The text of ``producers/gateway/sql/<name>.sql`` (read on first use)."""
-    return resources.files("producers.gateway").joinpath("sql", f"{name}.sql").read_text("utf-8")
+    """The text of ``producers/gateway/sql/<name>.sql`` (its own SQLite tables only)."""
+    return read_sql(SQL_DIR, name)
 
 
 _ready: set[Path] = set()  # files whose schema this process has put in place

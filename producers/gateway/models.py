@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.findings import Finding
+
 Status = Literal["received", "accepted", "accepted_with_warnings", "rejected"]  # vocabulary.Status
 
 
@@ -30,6 +32,18 @@ class FindingOut(BaseModel):
     location: str | None = Field(description="JSON pointer of the offending object")
     table_name: str | None = None
     value: str | None = None
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingOut:
+        """The wire form of a finding (the API has called the table `table_name` since v1)."""
+        return cls(
+            rule_code=finding.rule_code,
+            severity=str(finding.severity),
+            message=finding.message,
+            location=finding.location,
+            table_name=finding.table,
+            value=finding.value,
+        )
 
 
 class ReportStatus(Receipt):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from producers.gateway import models, receipts, service, verdicts
+from producers.gateway import models, receipts, service
 from producers.gateway.auth import Caller
 from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
 from producers.gateway.publisher import broker_reachable
@@ -18,6 +18,7 @@ from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
 from schemas.contract import ContractViolation, check_report, parse_json, schema
 from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
+from warehouse import reads
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ async def get_report(
         status=verdict.status,
         judged_at=verdict.judged_at,
         counts=verdict.counts,
-        findings=[models.FindingOut(**asdict(f)) for f in verdict.findings],
+        findings=[models.FindingOut.of(f) for f in verdict.findings],
     )
 
 
@@ -220,7 +221,7 @@ def list_reports(
             )
         country = caller.country
     found = receipts.list_receipts(state.settings.gateway_db, country=country, cycle=cycle)
-    status_of = verdicts.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
+    status_of = reads.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
     return models.ReportList(
         reports=[
             models.ReportSummary(**asdict(r), status=status_of[r.submission_id]) for r in found

@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 from starlette.concurrency import run_in_threadpool
 
 from common.settings import Settings
-from producers.gateway import receipts, verdicts
+from producers.gateway import receipts
 from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import Forbidden, SubmissionConflict
 from producers.gateway.publisher import Publisher
 from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
-from producers.gateway.verdicts import Verdict
 from schemas.record import report_headers
+from schemas.vocabulary import Status
+from warehouse import reads
+from warehouse.reads import Verdict
 
 
 @dataclass
@@ -116,11 +118,11 @@ async def report_with_verdict(
     found = await run_in_threadpool(_visible_receipt, state, principal, submission_id)
     if found is None:
         return None
-    verdict = await run_in_threadpool(verdicts.verdict_of, analyst, submission_id)
-    while verdict.status == verdicts.RECEIVED:
+    verdict = await run_in_threadpool(reads.verdict_of, analyst, submission_id)
+    while verdict.status == Status.RECEIVED:
         remaining = deadline - loop.time()
         if remaining <= 0 or not await watcher.changed_since(seen, remaining):
             break
         seen = watcher.current()
-        verdict = await run_in_threadpool(verdicts.verdict_of, analyst, submission_id)
+        verdict = await run_in_threadpool(reads.verdict_of, analyst, submission_id)
     return found, verdict

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from common.settings import Settings
-from warehouse.sqlfiles import sql
+from warehouse import reads
 
 log = logging.getLogger(__name__)
 
@@ -255,12 +255,12 @@ def freshness(label: str, path: Path) -> Freshness:
     except WarehouseError as exc:
         return Freshness(label, path, modified, None, f"not readable now: {exc}")
     try:
-        row = con.execute(sql("ops_latest_judged")).fetchone()
+        latest = reads.latest_judged_at(con)
     except Exception as exc:  # duckdb.Error: e.g. an empty file without the tables yet
         return Freshness(label, path, modified, None, f"no verdicts: {exc}")
     finally:
         con.close()
-    return Freshness(label, path, modified, row[0] if row else None)
+    return Freshness(label, path, modified, latest)
 
 
 def analyst_figures(analyst_path: Path) -> tuple[list[dict], list[dict]]:
@@ -269,9 +269,7 @@ def analyst_figures(analyst_path: Path) -> tuple[list[dict], list[dict]]:
 
     con = db.connect(analyst_path, read_only=True, timeout_s=5)
     try:
-        return _dicts(con.execute(sql("ops_verdicts_latest_cycle"))), _dicts(
-            con.execute(sql("ops_quarantine_latest_cycle"))
-        )
+        return reads.latest_cycle_figures(con)
     finally:
         con.close()
 
@@ -288,11 +286,6 @@ def open_dead_letters(analyst_path: Path) -> int | None:
         return None
     finally:
         con.close()
-
-
-def _dicts(cursor: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- all together ----------------------------------------------------------------------

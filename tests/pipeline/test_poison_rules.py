@@ -10,9 +10,9 @@ from pipeline.aggregate import cycles_from_events
 from pipeline.callbacks import submission_ids_of
 from pipeline.deadletter import Poison, dlq_headers, parse_event, quarantine_row
 from pipeline.ingest import IngestFailed
+from schemas.record import RawEvent
 from synthetic.generator import generate_report
 from tests.pipeline.kafka_helpers import report_event
-from warehouse.load import RawEvent
 
 pytestmark = pytest.mark.unit
 

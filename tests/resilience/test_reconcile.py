@@ -58,7 +58,8 @@ class World:
         return connect(self.settings.warehouse_path)
 
     def land(self, ev: dict) -> None:
-        from warehouse.load import RawEvent, land_raw
+        from schemas.record import RawEvent
+        from warehouse.load import land_raw
 
         con = self.con()
         try:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from common.sqlfiles import read_sql
 from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -137,13 +137,8 @@ class UnknownCycleError(WarehouseError):
     """The requested cycle has no submitted report in the warehouse."""
 
 
-@cache
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def _rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
-    cursor = con.execute(_sql(name), params or None)
+    cursor = con.execute(read_sql(SQL_DIR, name), params or None)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

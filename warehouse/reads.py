@@ -1,0 +1,205 @@
+"""The questions other packages ask of the warehouse, answered here and only here.
+
+The gateway (verdicts for submitters), reconcile, `resilience status` and the demo read the
+warehouse through these functions, so a table change touches one package. Each reader says
+which file it reads: the gateway and the demo the analyst copy (replaced atomically after
+each load, so one short read-only connection sees one consistent copy), reconcile the live
+file in one read-only window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from schemas.findings import Finding
+from schemas.record import RawEvent
+from schemas.rules import Severity
+from schemas.vocabulary import Status
+from warehouse import db
+from warehouse.errors import WarehouseError
+from warehouse.load import raw_events_of
+from warehouse.sqlfiles import sql
+
+log = logging.getLogger(__name__)
+
+
+# --- the gateway: one submission's verdict ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A submission's current verdict; status "received" until the pipeline judged it."""
+
+    status: str
+    judged_at: str | None = None
+    validation_run_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+NOT_JUDGED = Verdict(Status.RECEIVED)
+
+
+def _open_copy(path: Path) -> duckdb.DuckDBPyConnection | None:
+    if not path.is_file():
+        return None
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        log.warning("analyst copy %s not readable: %s", path, exc)
+        return None
+
+
+def verdict_of(analyst_path: Path, submission_id: str) -> Verdict:
+    """The current verdict with every finding (most severe first), or "received"."""
+    con = _open_copy(analyst_path)
+    if con is None:
+        return NOT_JUDGED
+    try:
+        row = con.execute(sql("verdict_get"), {"submission_id": submission_id}).fetchone()
+        if row is None:
+            return NOT_JUDGED
+        _, run_id, status, n_blocker, n_error, n_warning, n_info, judged_at = row
+        found = con.execute(
+            sql("finding_list"), {"submission_id": submission_id, "validation_run_id": run_id}
+        ).fetchall()
+    except duckdb.CatalogException:  # a copy published before the verdict tables existed
+        return NOT_JUDGED
+    finally:
+        con.close()
+    return Verdict(
+        status=status,
+        judged_at=judged_at.isoformat() if judged_at is not None else None,
+        validation_run_id=run_id,
+        counts={"BLOCKER": n_blocker, "ERROR": n_error, "WARNING": n_warning, "INFO": n_info},
+        findings=[
+            Finding(
+                submission_id=submission_id,
+                rule_code=code,
+                severity=Severity(severity),
+                table=table,
+                location=location,
+                message=message,
+                value=value,
+            )
+            for code, severity, message, location, table, value in found
+        ],
+    )
+
+
+def statuses_of(analyst_path: Path, submission_ids: list[str]) -> dict[str, str]:
+    """submission_id -> current status; ids not judged yet map to "received"."""
+    result = dict.fromkeys(submission_ids, str(Status.RECEIVED))
+    if not submission_ids:
+        return result
+    con = _open_copy(analyst_path)
+    if con is None:
+        return result
+    try:
+        rows = con.execute(sql("verdict_status_many"), {"submission_ids": submission_ids})
+        result.update(dict(rows.fetchall()))
+    except duckdb.CatalogException:
+        pass
+    finally:
+        con.close()
+    return result
+
+
+# --- the demo and status: named summaries of the analyst copy --------------------------------
+
+
+def analyst_rows(path: Path, name: str, **params: Any) -> list[tuple]:
+    """Rows of the summary query warehouse/sql/<name>.sql on the analyst copy; none while
+    the copy or its marts do not exist yet (the demo prints empty tables then)."""
+    if not Path(path).exists():
+        return []
+    con = db.connect(path, read_only=True, timeout_s=10)
+    try:
+        return con.execute(sql(name), params).fetchall()
+    except duckdb.Error as exc:  # CatalogException: marts not built yet
+        log.info("analyst copy query %s: %s", name, exc)
+        return []
+    finally:
+        con.close()
+
+
+def latest_judged_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the newest verdict in this file was made."""
+    row = con.execute(sql("ops_latest_judged")).fetchone()
+    return row[0] if row else None
+
+
+def latest_cycle_figures(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
+    """Verdicts by status and quarantined rows by source/severity, latest cycle."""
+    return _dicts(con.execute(sql("ops_verdicts_latest_cycle"))), _dicts(
+        con.execute(sql("ops_quarantine_latest_cycle"))
+    )
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- reconcile: everything it compares, in one read-only window ------------------------------
+
+RECONCILED_TABLES = ("raw_event", "verdict", "validation_run", "quarantine", "report")
+
+
+@dataclass
+class ReconcileFacts:
+    """What the warehouse holds, as reconcile compares it with the gateway's receipts."""
+
+    events: list[RawEvent]
+    dead_letters: dict[tuple[str, int, int], int]  # (topic, partition, offset) -> rows
+    verdicts: dict[str, tuple]  # submission_id -> (ingest_verdicts, verdicts, status, c, y, v)
+    accepted: dict[str, dict[str, tuple]]  # submission_id -> table -> (country, cycle, v, n)
+    natural_keys: list[tuple]  # (table, n_keys, n_rows, doubled_keys, examples)
+
+
+class TablesMissing(WarehouseError):
+    """The file exists but predates the tables asked for."""
+
+
+def reconcile_facts(path: Path, *, cycle: str | None, timeout_s: float = 60) -> ReconcileFacts:
+    """Read what reconcile needs in one short read-only window (a load may wait on it).
+    Raises WarehouseError (unreadable, locked) or TablesMissing."""
+    con = db.connect(path, read_only=True, timeout_s=timeout_s)
+    try:
+        present = {
+            name
+            for (name,) in con.execute(
+                sql("present_tables"), {"names": list(RECONCILED_TABLES)}
+            ).fetchall()
+        }
+        missing = [t for t in RECONCILED_TABLES if t not in present]
+        if missing:
+            raise TablesMissing(
+                f"warehouse file {path} has no table(s) {', '.join(missing)}",
+                "run `resilience warehouse migrate` first",
+            )
+        params = {"cycle": cycle}
+        events = raw_events_of(con.execute(sql("reconcile_raw_events")).fetchall())
+        dead_letters = {
+            (t, p, o): n for t, p, o, n in con.execute(sql("reconcile_dead_letters")).fetchall()
+        }
+        verdicts = {
+            row[0]: tuple(row[1:])
+            for row in con.execute(sql("reconcile_verdicts"), params).fetchall()
+        }
+        accepted: dict[str, dict[str, tuple]] = defaultdict(dict)
+        for table, sid, country, cyc, version, n in con.execute(
+            sql("reconcile_accepted_rows"), params
+        ).fetchall():
+            accepted[sid][table] = (country, cyc, version, n)
+        natural_keys = con.execute(sql("reconcile_natural_keys"), params).fetchall()
+    finally:
+        con.close()
+    return ReconcileFacts(events, dead_letters, verdicts, dict(accepted), natural_keys)
