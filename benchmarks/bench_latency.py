@@ -254,7 +254,7 @@ def _epoch(moment: datetime) -> float:
 
 
 def stack_settings(run: Path) -> Settings:
-    from resilience.stack.kafka_broker import free_port
+    from resilience.stack.ports import free_port
 
     gateway_port = free_port()
     return Settings(
@@ -273,7 +273,7 @@ def stack_settings(run: Path) -> Settings:
 def run_stack(work: Path, plan: list[list[dict]], gap_s: float, say) -> tuple[list[Burst], float]:
     """The bursts through the running stack; returns them and the stack's start-up seconds."""
     from resilience.stack import processes, stack
-    from resilience.stack.kafka_broker import free_port
+    from resilience.stack.ports import free_port
 
     settings = stack_settings(work / "stack")
     bursts = [Burst(reports) for reports in plan]

@@ -21,7 +21,8 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def fetch() -> None:
     """Fetch the broker's jars with Maven into RESILIENCE_KAFKA_LIB_DIR (once)."""
-    from resilience.stack.kafka_broker import BrokerError, fetch_jars
+    from resilience.stack.kafka_config import BrokerError
+    from resilience.stack.kafka_jars import fetch_jars
 
     settings = get_settings()
     try:

@@ -167,7 +167,7 @@ def down(settings: Settings, *, progress: Progress | None = None) -> dict[str, i
 
 def status(settings: Settings) -> list[ComponentStatus]:
     """Every component with its PID (None: not running) and whether it answers its probe."""
-    from resilience.stack import kafka_broker
+    from resilience.stack import kafka_broker, ports
 
     run_dir = Path(settings.run_dir)
     rows: list[ComponentStatus] = []
@@ -176,7 +176,7 @@ def status(settings: Settings) -> list[ComponentStatus]:
         ComponentStatus(
             "kafka",
             broker.pid if broker else None,
-            broker is not None and not kafka_broker.port_is_free(_port_of(broker.bootstrap)),
+            broker is not None and not ports.port_is_free(_port_of(broker.bootstrap)),
             broker.log_file if broker else processes.log_file(run_dir, kafka_broker.PROCESS),
         )
     )

@@ -59,7 +59,7 @@ def test_report_on_the_topic_is_judged_without_a_manual_trigger(
     pipeline_settings, monkeypatch
 ) -> None:
     from resilience.stack import airflow_stack
-    from resilience.stack.kafka_broker import free_port
+    from resilience.stack.ports import free_port
 
     settings = pipeline_settings
     # One report the stack's task processes cannot judge (tests/faults/inject/sitecustomize).

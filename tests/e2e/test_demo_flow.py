@@ -20,7 +20,7 @@ CYCLE = "2026-H1"
 
 
 def _free_port() -> int:
-    from resilience.stack.kafka_broker import free_port
+    from resilience.stack.ports import free_port
 
     return free_port()
 

@@ -22,7 +22,7 @@ import pytest
 
 from common.settings import Settings
 from resilience.stack import airflow_stack, ops_status, processes, stack
-from resilience.stack.kafka_broker import free_port
+from resilience.stack.ports import free_port
 from synthetic.generator import generate_report
 from tests.faults.helpers import assert_reconciled, produce, query, report_event
 

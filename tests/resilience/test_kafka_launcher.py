@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from common.settings import get_settings
-from resilience.stack import kafka_broker, prereqs, processes
+from resilience.stack import kafka_broker, kafka_jars, prereqs, processes
 from resilience.stack.kafka_broker import BrokerError
 
 pytestmark = pytest.mark.unit
@@ -57,20 +57,20 @@ def test_java_older_than_17_is_refused(tmp_path: Path) -> None:
 def test_fetch_without_maven_says_how_to_install_it(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     with pytest.raises(BrokerError, match=r"mvn not found on PATH.*apt-get install maven"):
-        kafka_broker.fetch_jars(tmp_path / "libs")
+        kafka_jars.fetch_jars(tmp_path / "libs")
 
 
 def test_complete_jar_cache_is_not_fetched_again(tmp_path: Path, monkeypatch) -> None:
     lib_dir = tmp_path / "libs"
     lib_dir.mkdir()
     (lib_dir / "kafka_2.13-4.4.0.jar").write_bytes(b"jar")
-    (lib_dir / ".complete").write_text(kafka_broker._pom_hash() + "\n")
+    (lib_dir / ".complete").write_text(kafka_jars.pom_hash() + "\n")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no mvn: a fetch would fail
-    assert kafka_broker.fetch_jars(lib_dir) == lib_dir.resolve()
+    assert kafka_jars.fetch_jars(lib_dir) == lib_dir.resolve()
     # A cache made from another pom.xml is fetched again (and here fails: no mvn).
     (lib_dir / ".complete").write_text("hash-of-an-older-pom\n")
     with pytest.raises(BrokerError, match="mvn not found"):
-        kafka_broker.fetch_jars(lib_dir)
+        kafka_jars.fetch_jars(lib_dir)
 
 
 def test_port_taken_by_another_program_is_named(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_cli_status_says_not_running_with_exit_code_1(tmp_path: Path, monkeypatc
 
 
 def test_cluster_ids_never_look_like_an_option() -> None:
-    from resilience.stack.kafka_broker import _cluster_id
+    from resilience.stack.kafka_config import cluster_id as _cluster_id
 
     ids = [_cluster_id() for _ in range(5000)]  # ~1 in 64 raw ids starts with '-'
     assert not any(i.startswith("-") for i in ids)

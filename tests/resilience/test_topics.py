@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from common.settings import Settings
-from resilience.stack.kafka_broker import free_port
+from resilience.stack.ports import free_port
 from resilience.stack.topics import TopicError, admin_client, ensure_topics
 
 pytestmark = pytest.mark.integration
