@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         5.0, gt=0, description="How long the gateway waits for the broker before 503"
     )
     gateway_max_in_flight: int = Field(64, ge=1, description="Requests held at once before 503")
+    gateway_warm_dry_run: bool = Field(
+        True, description="Judge one report at gateway start so the first dry run is warm"
+    )
     token: SecretStr | None = Field(None, description="Bearer token the CLI submits with")
 
     @field_validator("kafka_bootstrap_servers")

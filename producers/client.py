@@ -68,6 +68,12 @@ class GatewayClient:
         )
         return response.json(), response.status_code == 200
 
+    def dry_run(self, body: bytes, content_type: str = "application/json") -> dict[str, Any]:
+        """The verdict the body would get (POST /v1/reports:validate); nothing is stored."""
+        return self._call(
+            "POST", "/v1/reports:validate", content=body, headers={"Content-Type": content_type}
+        ).json()
+
     def report(self, submission_id: str, *, wait_s: int = 0) -> dict[str, Any]:
         """One submission; with ``wait_s`` the gateway holds the answer until the verdict
         exists or the wait ends (its long poll, at most MAX_WAIT_S)."""

@@ -24,7 +24,7 @@ from schemas.rules import Severity
 from schemas.vocabulary import Status
 from warehouse import db
 from warehouse.errors import WarehouseError
-from warehouse.load import raw_events_of
+from warehouse.load import accepted_versions, prior_indicators, raw_events_of
 from warehouse.sqlfiles import sql
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,43 @@ def statuses_of(analyst_path: Path, submission_ids: list[str]) -> dict[str, str]
     finally:
         con.close()
     return result
+
+
+# --- the gateway's dry run: what the cross-report rules need ---------------------------------
+
+
+@dataclass(frozen=True)
+class CrossReportContext:
+    """What the ingest reads from the live file before it judges a report, here from the
+    analyst copy: the indicators of the country's last accepted cycle before the report's
+    (validate_batch's prior_indicators, IND-003) and the accepted versions of the report's
+    own cycle, version -> submission_id (RPT-004)."""
+
+    prior_indicators: list[dict[str, Any]] = field(default_factory=list)
+    accepted_versions: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def prior_cycle(self) -> str | None:
+        """The cycle IND-003 compares with, or None when the country has none before."""
+        return self.prior_indicators[0]["cycle"] if self.prior_indicators else None
+
+
+def cross_report_context(analyst_path: Path, country: str, cycle: str) -> CrossReportContext:
+    """The context of one (country, cycle). No copy yet, or one without tables, means
+    nothing was accepted; an unreadable copy is a WarehouseError, so the cross-report rules
+    are never skipped in silence."""
+    if not Path(analyst_path).is_file():
+        return CrossReportContext()
+    con = db.connect(analyst_path, read_only=True, timeout_s=0)
+    try:
+        return CrossReportContext(
+            prior_indicators=prior_indicators(con, [(country, cycle)]),
+            accepted_versions=accepted_versions(con, [(country, cycle)])[(country, cycle)],
+        )
+    except duckdb.CatalogException:  # a copy published before the first migration
+        return CrossReportContext()
+    finally:
+        con.close()
 
 
 # --- the demo and status: named summaries of the analyst copy --------------------------------

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from common.settings import Settings
-from producers.gateway import db, logging_filter, routes
+from producers.gateway import db, dryrun, logging_filter, routes
 from producers.gateway.copy_watch import CopyWatcher
 from producers.gateway.errors import BrokerUnavailable
 from producers.gateway.limits import InFlightLimit
@@ -39,6 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.gateway = GatewayState(
             settings=settings, publisher=publisher, copy_watcher=watcher
         )
+        if settings.gateway_warm_dry_run:
+            dryrun.warm_in_background()
         try:
             await run_in_threadpool(publisher.start)
         except BrokerUnavailable as exc:

@@ -55,6 +55,33 @@ class ReportStatus(Receipt):
     findings: list[FindingOut] = Field(default_factory=list)
 
 
+class DryRunFinding(FindingOut):
+    cell: str | None = Field(
+        None, description='The workbook cell, e.g. "milestones!F7" (XLSX uploads only)'
+    )
+
+
+class DryRunResult(BaseModel):
+    """What the verdict of this report would be now; nothing was published or stored."""
+
+    submission_id: str
+    country: str
+    cycle: str
+    version: int
+    status: Literal["accepted", "accepted_with_warnings", "rejected"] = Field(
+        description="The status the pipeline would give it"
+    )
+    counts: dict[str, int] = Field(description="findings per severity")
+    findings: list[DryRunFinding]
+    prior_cycle: str | None = Field(
+        description="The last accepted cycle the cross-report rules compared with (None: none)"
+    )
+    suite_version: str
+    notes: list[str] = Field(
+        default_factory=list, description="What a post would meet besides the rules"
+    )
+
+
 class ReportSummary(Receipt):
     status: Status
 

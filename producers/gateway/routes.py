@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from producers.gateway import models, receipts, service
+from producers.gateway import dryrun, models, receipts, service
 from producers.gateway.auth import Caller
 from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
 from producers.gateway.publisher import broker_reachable
@@ -19,6 +19,7 @@ from producers.gateway.tokens import Principal
 from schemas.contract import ContractViolation, check_report, parse_json, schema
 from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
 from warehouse import reads
+from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,64 @@ async def post_report(request: Request, caller: Caller) -> Any:
     return JSONResponse(
         asdict(receipt), status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
     )
+
+
+def _parse_for_dry_run(caller: Principal, body: bytes, limit: int) -> dict:
+    doc = parse_json(body, max_bytes=limit)
+    service.check_may_submit(caller, doc.get("country") if isinstance(doc, dict) else None)
+    return doc
+
+
+@router.post(
+    "/reports:validate",
+    response_model=models.DryRunResult,
+    summary="Dry run: the verdict a report would get, nothing stored",
+    description=(
+        "The same body, tokens and country rules as `POST /v1/reports`; the structural "
+        "check (**422** as a post would get), then every content rule the pipeline applies, "
+        "including the cross-report ones against the country's last accepted cycle. Nothing "
+        "goes to Kafka and nothing is stored; the answer says what the status would be, with "
+        "the findings in the shape of a verdict."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}}},
+        }
+    },
+    responses={
+        401: READ_ERRORS[401],
+        403: {**_p, "description": "The token may not submit for this country"},
+        413: {**_p, "description": "Body larger than the limit"},
+        415: {**_p, "description": "Content-Type is not application/json"},
+        422: {"model": models.ValidationProblem, "description": "Every structural problem"},
+        503: {**_RETRY, "description": "The last accepted cycle cannot be read now, or busy"},
+    },
+)
+async def validate_report(request: Request, caller: Caller) -> Any:
+    state = _state(request)
+    limit = state.settings.gateway_max_body_bytes
+    try:
+        service.check_may_submit(caller, None)
+        if not _is_json(request.headers.get("content-type")):
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json, got "
+                f"{request.headers.get('content-type') or 'none'}",
+            )
+        body = await _read_body(request, limit)
+        try:
+            doc = await run_in_threadpool(_parse_for_dry_run, caller, body, limit)
+            answer = await dryrun.dry_run(state, caller, doc)
+        except ContractViolation as violation:
+            return _invalid(violation)
+    except Forbidden as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except BodyTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+    except WarehouseError as exc:
+        raise _unavailable(f"cannot read the last accepted cycle: {exc}") from None
+    return answer
 
 
 @router.get(

@@ -37,6 +37,8 @@ class GatewayState:
         default_factory=weakref.WeakValueDictionary
     )
     in_flight: int = 0
+    # One dry run judges at a time (GX holds the GIL; the others wait here, not in threads)
+    dry_run_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
 
 def check_may_submit(principal: Principal, country: object) -> None:

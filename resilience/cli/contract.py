@@ -79,12 +79,90 @@ def generate(
     )
 
 
+def _findings_table(findings: list[dict]) -> Table:
+    table = Table(title_justify="left")
+    columns = ["severity", "rule", "location", "value", "message"]
+    with_cells = any(f.get("cell") for f in findings)
+    if with_cells:
+        columns.insert(2, "cell")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for f in findings:
+        severity = f["severity"]
+        cells = [f.get("cell") or ""] if with_cells else []
+        table.add_row(
+            f"[{SEVERITY_STYLE[severity]}]{severity}[/]",
+            f["rule_code"],
+            *cells,
+            f.get("location") or "(report)",
+            f.get("value") or "",
+            f.get("message") or "",
+        )
+    return table
+
+
+def _validate_remote(files: list[Path]) -> None:
+    """Each file through the gateway's dry run: the verdict it would get, with the
+    cross-report rules against your last accepted cycle; nothing is stored."""
+    from common.settings import get_settings
+    from producers.client import GatewayClient, GatewayError
+
+    settings = get_settings()
+    if settings.token is None or not settings.token.get_secret_value().strip():
+        err.print("[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)")
+        raise typer.Exit(2)
+    failed = False
+    with GatewayClient(settings.gateway_url, settings.token.get_secret_value().strip()) as client:
+        for path in files:
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                failed = True
+                out.print(f"[bold red]{path}: cannot read:[/] {exc.strerror or exc}")
+                continue
+            try:
+                answer = client.dry_run(body, content_type_of(path))
+            except GatewayError as exc:
+                failed = True
+                out.print(f"[bold red]{path}: refused[/] {exc.describe()}")
+                continue
+            style = STATUS_STYLE[answer["status"]]
+            prior = answer.get("prior_cycle") or "none"
+            out.print(
+                f"{path}: would be [{style}]{answer['status']}[/]  {answer['country']} "
+                f"{answer['cycle']} v{answer['version']} (compared with cycle {prior})"
+            )
+            for note in answer.get("notes", []):
+                out.print(f"  note: {note}")
+            if answer["findings"]:
+                out.print(_findings_table(answer["findings"]))
+            failed = failed or answer["status"] == "rejected"
+    if failed:
+        raise typer.Exit(1)
+
+
+def content_type_of(path: Path) -> str:
+    return "application/json"
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
+    remote: Annotated[
+        bool,
+        typer.Option(
+            "--remote",
+            help="Ask the gateway (dry run, nothing stored): adds the cross-report rules "
+            "against your last accepted cycle; needs RESILIENCE_TOKEN",
+        ),
+    ] = False,
 ) -> None:
-    """Check report files locally: the contract's structure, then the content rules (the GX
-    suites the pipeline runs). Exit code 1 when a file is broken or a report rejected."""
+    """Check report files: the contract's structure, then the content rules (the GX suites
+    the pipeline runs), locally or with --remote through the gateway. Exit code 1 when a
+    file is broken or a report (would be) rejected."""
+    if remote:
+        _validate_remote(files)
+        return
     from schemas.contract import ContractViolation, check_report, parse_json
 
     documents: dict[str, dict] = {}
@@ -124,19 +202,20 @@ def validate(
         failed = failed or judged.status == "rejected"
         if not judged.findings:
             continue
-        table = Table(title_justify="left")
-        for column in ("severity", "rule", "location", "value", "message"):
-            table.add_column(column, overflow="fold")
-        for f in judged.findings:
-            severity = f.severity.value
-            table.add_row(
-                f"[{SEVERITY_STYLE[severity]}]{severity}[/]",
-                f.rule_code,
-                f.location or "(report)",
-                f.value,
-                f.message,
+        out.print(
+            _findings_table(
+                [
+                    {
+                        "severity": f.severity.value,
+                        "rule_code": f.rule_code,
+                        "location": f.location,
+                        "value": f.value,
+                        "message": f.message,
+                    }
+                    for f in judged.findings
+                ]  # fmt: skip
             )
-        out.print(table)
+        )
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
     out.print(f"{len(documents)} reports validated in {result.duration_s:.2f}s: {counts}")
     if failed:

@@ -111,3 +111,17 @@ def test_refusals_are_clear(cli, gateway, tmp_path):
 
     missing = cli("submit", str(tmp_path / "nope.json"), token=gateway.issue_token("FRA"))
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_validate_remote_prints_the_verdict_it_would_get(cli, gateway, tmp_path):
+    report = make_report("FRA")
+    report["measures"][0]["milestones"][0]["completion_pct"] = 40  # done at 40 %
+    path = tmp_path / "fra.json"
+    path.write_bytes(to_body(report))
+
+    result = cli("validate", "--remote", str(path), token=gateway.issue_token("FRA"))
+    assert result.exit_code == 0, result.output
+    assert f"{path}: would be accepted_with_warnings  FRA 2026-H1 v1" in result.stdout
+    assert "MIL-003" in result.stdout and "/measures/0/milestones/0" in result.stdout
+    other = cli("validate", "--remote", str(path), token=gateway.issue_token("DEU"))
+    assert other.exit_code == 1 and "HTTP 403" in other.output

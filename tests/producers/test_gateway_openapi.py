@@ -36,7 +36,8 @@ def test_every_operation_conforms_to_its_openapi(gateway):
     headers = {"Authorization": f"Bearer {gateway.issue_token('FRA')}"}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {f"{op.method.upper()} {op.path}" for op in operations} == {
-        "POST /v1/reports", "GET /v1/reports", "GET /v1/reports/{submission_id}", "GET /healthz",
+        "POST /v1/reports", "POST /v1/reports:validate", "GET /v1/reports",
+        "GET /v1/reports/{submission_id}", "GET /healthz",
     }  # fmt: skip
     seen: dict[str, set[int]] = {}
 

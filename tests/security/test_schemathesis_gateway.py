@@ -30,6 +30,8 @@ pytestmark = pytest.mark.integration
 EXAMPLES = {
     ("POST /v1/reports", GenerationMode.POSITIVE): 100,
     ("POST /v1/reports", GenerationMode.NEGATIVE): 200,
+    ("POST /v1/reports:validate", GenerationMode.POSITIVE): 50,
+    ("POST /v1/reports:validate", GenerationMode.NEGATIVE): 100,
     ("GET /v1/reports", GenerationMode.POSITIVE): 450,
     ("GET /v1/reports", GenerationMode.NEGATIVE): 450,
     ("GET /v1/reports/{submission_id}", GenerationMode.POSITIVE): 450,
