@@ -8,14 +8,15 @@ from typing import Any
 
 import httpx
 
+from producers.gateway.hints import MAX_WAIT_S
 from schemas.vocabulary import VERDICTS
 
 FINAL = tuple(str(s) for s in VERDICTS)
-MAX_WAIT_S = 30  # the gateway's bound on ?wait= (producers/gateway/routes.py)
 
 
-class GatewayError(Exception):
-    """The gateway refused or could not be reached; ``status`` is None when unreachable."""
+class GatewayCallFailed(Exception):
+    """A call the gateway refused (``status`` the HTTP code) or that never reached it
+    (``status`` None). Not the gateway's own GatewayError, which never leaves the server."""
 
     def __init__(self, status: int | None, detail: Any) -> None:
         self.status = status
@@ -50,7 +51,7 @@ class GatewayClient:
         try:
             response = self._http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
-            raise GatewayError(
+            raise GatewayCallFailed(
                 None, f"gateway {self._http.base_url} not reachable: {exc}"
             ) from None
         if response.status_code >= 400:
@@ -58,7 +59,7 @@ class GatewayClient:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text or response.reason_phrase
-            raise GatewayError(response.status_code, detail)
+            raise GatewayCallFailed(response.status_code, detail)
         return response
 
     def submit(self, body: bytes) -> tuple[dict[str, Any], bool]:

@@ -178,14 +178,14 @@ def issue_tokens(gateway_db: Path, countries: list[str]) -> dict[str, str]:
 
 def submit_all(gateway_url: str, planned: list[Planned], tokens: dict[str, str]) -> list[dict]:
     """Post each report with its own country's token; returns the receipts in order."""
-    from producers.client import GatewayClient, GatewayError
+    from producers.client import GatewayCallFailed, GatewayClient
 
     receipts: list[dict] = []
     for item in planned:
         with GatewayClient(gateway_url, tokens[item.country]) as client:
             try:
                 receipt, _ = client.submit(item.body)
-            except GatewayError as exc:
+            except GatewayCallFailed as exc:
                 raise DemoError(
                     f"the gateway refused {item.country} v{item.version}: {exc.describe()}"
                 ) from None

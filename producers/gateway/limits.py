@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-RETRY_AFTER_S = 1
+from producers.gateway.hints import RETRY_AFTER_BUSY_S
 
 
 class InFlightLimit:
@@ -41,7 +41,7 @@ async def _busy(send: Send, limit: int) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(RETRY_AFTER_S).encode()),
+                (b"retry-after", str(RETRY_AFTER_BUSY_S).encode()),
             ],
         }
     )

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from producers.gateway import dryrun, models, receipts, service
 from producers.gateway.auth import Caller
 from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BROKER_DOWN_S
 from producers.gateway.publisher import broker_reachable
 from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
@@ -23,8 +24,6 @@ from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_S = 5
-MAX_WAIT_S = 30  # a long poll's bound: short enough for proxies and a quick shutdown
 
 _p = {"model": models.Problem}
 _RETRY = {
@@ -45,9 +44,8 @@ def _state(request: Request) -> GatewayState:
 
 
 def _unavailable(detail: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers={"Retry-After": str(RETRY_AFTER_S)}
-    )
+    retry = {"Retry-After": str(RETRY_AFTER_BROKER_DOWN_S)}
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers=retry)
 
 
 MAX_LISTED_ISSUES = 200  # a 2 MB body of unknown keys must not buy a 10 MB answer

@@ -88,7 +88,7 @@ def submit(
     from rich.progress import Progress
 
     from common.settings import get_settings
-    from producers.client import GatewayError
+    from producers.client import GatewayCallFailed
 
     settings = get_settings()
     failed = 0
@@ -106,7 +106,7 @@ def submit(
             else:
                 try:
                     receipt, replay = client.submit(body)
-                except GatewayError as exc:
+                except GatewayCallFailed as exc:
                     failed += 1
                     progress.console.print(f"[red]{path}: refused[/] {exc.describe()}")
                 else:
@@ -122,7 +122,7 @@ def submit(
             for receipt in received:
                 try:
                     report = client.wait(receipt["submission_id"], timeout_s=timeout)
-                except GatewayError as exc:
+                except GatewayCallFailed as exc:
                     failed += 1
                     _console(stderr=True).print(
                         f"[red]{receipt['submission_id']}:[/] {exc.describe()}"
@@ -152,12 +152,12 @@ def reports(
 ) -> None:
     """List your submissions with their status (analyst/admin tokens: every country)."""
     from common.settings import get_settings
-    from producers.client import GatewayError
+    from producers.client import GatewayCallFailed
 
     with _client(get_settings()) as client:
         try:
             found = client.reports(cycle=cycle, country=country)
-        except GatewayError as exc:
+        except GatewayCallFailed as exc:
             _console(stderr=True).print(f"[red]{exc.describe()}[/]")
             raise typer.Exit(1) from None
     table = Table(title=f"{len(found)} submission(s)", title_justify="left")

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from producers.gateway.hints import RETRY_AFTER_BUSY_S
 from synthetic.generator import generate_report
 from tests.security.helpers import (
     auth,
@@ -94,6 +95,8 @@ def test_in_flight_cap_refuses_at_once_instead_of_queueing(tmp_path) -> None:
             assert httpx.get(f"{settings.gateway_url}/healthz", timeout=10).status_code == 200
     assert all(status == 503 for status, *_ in answers)
     assert all(int(headers["retry-after"]) > 0 for _, _, headers, _ in answers)
+    busy_hints = {h["retry-after"] for _, _, h, text in answers if "gateway busy" in text}
+    assert busy_hints == {str(RETRY_AFTER_BUSY_S)}
     busy = [elapsed for _, elapsed, _, text in answers if "gateway busy" in text]
     held = [elapsed for _, elapsed, _, text in answers if "gateway busy" not in text]
     assert len(held) <= 2 and len(busy) >= 6, answers
@@ -102,23 +105,62 @@ def test_in_flight_cap_refuses_at_once_instead_of_queueing(tmp_path) -> None:
 def test_in_flight_cap_with_a_real_broker_sheds_load_and_a_retry_succeeds(
     pipeline_settings, tmp_path
 ) -> None:
-    """A burst of 12 against max_in_flight=2: every answer is 202 or a 'busy' 503; what was
-    accepted is exactly what is on the topic; a retry of every refused body gets in."""
+    """max_in_flight=2 with a real broker: while two submitters long-poll for a verdict
+    (holding both slots), a post is refused with a 'busy' 503 and Retry-After; nothing of
+    it reaches the topic; once the polls end, the same body gets in, exactly once.
+
+    This gateway reads an analyst copy that never appears, so no pipeline running beside
+    the test can end the polls early with a verdict (what made an earlier version flaky)."""
+    import json
+
     from producers.gateway import tokens
     from tests.faults.helpers import read_topic
 
-    settings = pipeline_settings.model_copy(update={"gateway_max_in_flight": 2})
+    settings = pipeline_settings.model_copy(
+        update={"gateway_max_in_flight": 2, "analyst_path": tmp_path / "never-published.duckdb"}
+    )
     _, token = tokens.issue(settings.gateway_db, role="submitter", country="FRA", label="t")
-    bodies = [_body(seed=s) for s in range(12)]
+    report = generate_report("FRA", "2026-H1", seed=1).report
+
+    def fresh() -> bytes:
+        return report_body({**report, "submission_id": str(uuid.uuid4())})
+
+    first = fresh()
+    sid = json.loads(first)["submission_id"]
+    accepted: list[bytes] = []  # posts that found a slot before both polls held theirs
     with running_gateway(settings) as settings:
-        answers = _burst(settings.gateway_url, token, bodies)
-        statuses = [status for status, *_ in answers]
-        assert set(statuses) <= {202, 503}, statuses
-        refused = [b for b, (status, *_) in zip(bodies, answers, strict=True) if status == 503]
-        retried = [_post(settings.gateway_url, token, b)[0] for b in refused]
-    assert retried == [202] * len(refused)
-    on_topic = read_topic(settings, settings.report_topic, expected=12)
-    assert sorted(r.value for r in on_topic) == sorted(bodies)
+        url = settings.gateway_url
+        assert _post(url, token, first)[0] == 202
+        poll = f"{url}/v1/reports/{sid}?wait=8"
+
+        def hold_a_slot() -> httpx.Response:
+            # a poll may itself meet a post in flight and be refused: it then tries again
+            while (answer := httpx.get(poll, headers=auth(token), timeout=60)).status_code == 503:
+                pass
+            return answer
+
+        with ThreadPoolExecutor(2) as pool:
+            polls = [pool.submit(hold_a_slot) for _ in "ab"]
+            refused = None
+            while refused is None and not all(p.done() for p in polls):
+                body = fresh()
+                status, _, headers, text = _post(url, token, body)
+                assert status in (202, 503), text
+                if status == 503:
+                    refused = (body, headers, text)
+                else:
+                    accepted.append(body)
+            assert refused is not None, "two held requests did not make the gateway shed load"
+            body, headers, text = refused
+            assert "gateway busy" in text
+            assert headers["retry-after"] == str(RETRY_AFTER_BUSY_S)
+            answers = [p.result() for p in polls]
+            assert [a.status_code for a in answers] == [200, 200]
+            assert [a.json()["status"] for a in answers] == ["received"] * 2
+        assert _post(url, token, body)[0] == 202  # the retry gets in
+    expected = sorted([first, *accepted, body])
+    on_topic = read_topic(settings, settings.report_topic, expected=len(expected))
+    assert sorted(r.value for r in on_topic) == expected  # the refused post was not produced
 
 
 def test_ingest_respects_the_batch_size(pipeline_settings) -> None:
