@@ -153,9 +153,9 @@ def plantable_rules() -> list[str]:
     return [code for code in RULES if code in _PLANTERS]
 
 
-def needs_previous(rule_code: str) -> bool:
-    """True for defects that only exist against the previous cycle's report (IND-003)."""
-    return rule_code == "IND-003"
+def defect(rule_code: str) -> Defect:
+    """The record of a plantable defect: how it is planted and when it can be."""
+    return _PLANTERS[rule_code]
 
 
 # ------------------------------------------------------------------ clean reports
@@ -843,23 +843,66 @@ def _rsk003(ctx: _Ctx) -> list[str]:
     return _duplicate(ctx, ctx.risks(), ctx.report["risks"], lambda risk: risk)
 
 
-_PLANTERS: dict[str, Callable[[_Ctx], list[str]]] = {
-    "RPT-001": _rpt001, "RPT-002": _rpt002, "RPT-003": _rpt003,
-    "GOL-001": _gol001, "GOL-002": _gol002, "GOL-003": _gol003,
-    "IND-001": _ind001, "IND-002": _ind002, "IND-003": _ind003, "IND-004": _ind004,
-    "MSR-001": _msr001, "MSR-002": _msr002, "MSR-003": _msr003, "MSR-004": _msr004,
-    "MSR-005": _msr005,
-    "MIL-001": _mil001, "MIL-002": _mil002, "MIL-003": _mil003, "MIL-004": _mil004,
-    "INF-001": _inf001, "INF-002": _inf002, "INF-003": _inf003, "INF-004": _inf004,
-    "INF-005": _inf005, "INF-006": _inf006, "INF-007": _inf007,
-    "RSK-001": _rsk001, "RSK-002": _rsk002, "RSK-003": _rsk003,
-}  # fmt: skip
+@dataclass(frozen=True)
+class Defect:
+    """A defect the generator can plant for one rule, with the conditions under which it
+    can: the catalogue of plantable defects is these records, not checks spread around."""
 
-# Duplicates are planted first, copying still-clean objects; value defects come after.
-_DUPLICATES = ("GOL-002", "IND-001", "MSR-001", "MIL-001", "INF-006", "RSK-003")
-# RPT-002 (horizon before adoption) makes every target date meaningless, so GOL-003 is
-# deliberately not judged on such a plan; the two are never planted together.
-_EXCLUSIVE = {frozenset(("RPT-002", "GOL-003"))}
+    rule_code: str
+    plant: Callable[[_Ctx], list[str]]
+    copies_an_object: bool = False  # a duplicate: planted first, while objects are clean
+    needs_previous: bool = False  # judged against the country's previous cycle (IND-003)
+    non_eu_only: bool = False  # the rule only applies to allies outside the EU
+    schema_1_1_only: bool = False  # the field exists from schema 1.1 on
+    drawn: bool = True  # False: never drawn at random (RPT-001 comes with non-members)
+    yields_to: tuple[str, ...] = ()  # never planted together with these; dropped if drawn
+
+    def fits(self, *, eu_member: bool, has_previous: bool, causes: bool) -> bool:
+        """Whether a random draw may pick it for such a report."""
+        return (
+            self.drawn
+            and (has_previous or not self.needs_previous)
+            and not (self.non_eu_only and eu_member)
+            and (causes or not self.schema_1_1_only)
+        )
+
+
+_PLANTERS: dict[str, Defect] = {
+    d.rule_code: d
+    for d in (
+        Defect("RPT-001", _rpt001, drawn=False),
+        Defect("RPT-002", _rpt002),
+        Defect("RPT-003", _rpt003),
+        Defect("GOL-001", _gol001),
+        Defect("GOL-002", _gol002, copies_an_object=True),
+        # RPT-002 (horizon before adoption) makes every target date meaningless, so GOL-003
+        # is deliberately not judged on such a plan.
+        Defect("GOL-003", _gol003, yields_to=("RPT-002",)),
+        Defect("IND-001", _ind001, copies_an_object=True),
+        Defect("IND-002", _ind002),
+        Defect("IND-003", _ind003, needs_previous=True),
+        Defect("IND-004", _ind004),
+        Defect("MSR-001", _msr001, copies_an_object=True),
+        Defect("MSR-002", _msr002),
+        Defect("MSR-003", _msr003),
+        Defect("MSR-004", _msr004),
+        Defect("MSR-005", _msr005),
+        Defect("MIL-001", _mil001, copies_an_object=True),
+        Defect("MIL-002", _mil002),
+        Defect("MIL-003", _mil003),
+        Defect("MIL-004", _mil004),
+        Defect("INF-001", _inf001),
+        Defect("INF-002", _inf002),
+        Defect("INF-003", _inf003),
+        Defect("INF-004", _inf004),
+        Defect("INF-005", _inf005, non_eu_only=True),
+        Defect("INF-006", _inf006, copies_an_object=True),
+        Defect("INF-007", _inf007, schema_1_1_only=True),
+        Defect("RSK-001", _rsk001),
+        Defect("RSK-002", _rsk002),
+        Defect("RSK-003", _rsk003, copies_an_object=True),
+    )
+}
 
 
 def generate_report(
@@ -887,9 +930,10 @@ def generate_report(
     unknown = [code for code in wanted if code not in _PLANTERS]
     if unknown:
         raise DefectNotPlantable(f"cannot plant {unknown}; plantable: {plantable_rules()}")
-    for pair in _EXCLUSIVE:
-        if pair <= set(wanted):
-            raise DefectNotPlantable(f"{sorted(pair)} cannot be planted together")
+    for code in wanted:
+        for other in _PLANTERS[code].yields_to:
+            if other in wanted:
+                raise DefectNotPlantable(f"{sorted((code, other))} cannot be planted together")
     _, end = reference.cycle_bounds(cycle)
     if reference.allies()[country].joined_on > end and "RPT-001" not in wanted:
         wanted.insert(0, "RPT-001")
@@ -905,8 +949,9 @@ def generate_report(
         n_infra=len(report["infrastructure"]),
         n_risks=len(report["risks"]),
     )
-    ordered = [c for c in wanted if c in _DUPLICATES] + [c for c in wanted if c not in _DUPLICATES]
-    planted = [PlantedDefect(code, loc) for code in ordered for loc in _PLANTERS[code](ctx)]
+    copies = [c for c in wanted if _PLANTERS[c].copies_an_object]
+    ordered = copies + [c for c in wanted if c not in copies]
+    planted = [PlantedDefect(code, loc) for code in ordered for loc in _PLANTERS[code].plant(ctx)]
     return GeneratedReport(report, planted)
 
 
@@ -965,18 +1010,15 @@ def _pick_defects(
     rng = random.Random(f"{seed}:{country}:{cycle}:pick")
     if rng.random() >= min(1.0, defect_rate * ally_profile(country, seed).care):
         return []
+    eu_member = reference.allies()[country].eu_member
+    # a 1.0 report draws from the same list as before 1.1 existed (INF-007 does not fit)
     eligible = [
         c
         for c in plantable_rules()
-        if c != "RPT-001"
-        and (c != "IND-003" or has_previous)
-        and (c != "INF-005" or not reference.allies()[country].eu_member)
-        and (c != "INF-007" or causes)  # a 1.0 report draws from the same list as before 1.1
+        if _PLANTERS[c].fits(eu_member=eu_member, has_previous=has_previous, causes=causes)
     ]
     defects = rng.sample(eligible, rng.randint(1, 3))
-    if {"RPT-002", "GOL-003"} <= set(defects):
-        defects.remove("GOL-003")
-    return defects
+    return [d for d in defects if not set(_PLANTERS[d].yields_to) & set(defects)]
 
 
 # Chances that a first version is followed by a second one in the same cycle.

@@ -18,6 +18,7 @@ from synthetic.generator import (
     SCALE,
     DefectNotPlantable,
     ally_profile,
+    defect,
     generate_history,
     generate_report,
     generate_reports,
@@ -455,3 +456,26 @@ def test_the_cause_mart_is_null_for_1_0_reports_and_counts_cyber_for_1_1(ally_ma
         "technical_failure_incidents + other_incidents <> significant_incidents"
     ).fetchall()
     assert exact == [(0,)]
+
+
+@pytest.mark.parametrize("code", plantable_rules())
+def test_a_defects_declared_conditions_are_the_ones_it_needs(code):
+    """The record says when a defect can be planted; planting it outside those conditions
+    is refused with a reason, so a random draw (which reads the record) never tries."""
+    record = defect(code)
+    refusals = []
+    if record.needs_previous:
+        refusals.append({"country": MEMBER, "cycle": "2026-H1"})  # no previous=
+    if record.non_eu_only:
+        refusals.append({"country": MEMBER, "cycle": "2026-H1"})  # DEU is in the EU
+    if record.schema_1_1_only:
+        refusals.append({"country": MEMBER, "cycle": "2026-H1", "schema_version": "1"})
+    if not record.drawn:
+        refusals.append({"country": MEMBER, "cycle": "2026-H1"})  # RPT-001: a member
+    for setting in refusals:
+        with pytest.raises(DefectNotPlantable):
+            generate_report(**setting, defects=[code])
+    for other in record.yields_to:
+        with pytest.raises(DefectNotPlantable, match="together"):
+            generate_report(MEMBER, "2026-H1", defects=[code, other])
+    assert record.fits(eu_member=False, has_previous=True, causes=True) == record.drawn
