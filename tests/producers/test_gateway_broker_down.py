@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from producers.gateway.hints import RETRY_AFTER_BROKER_DOWN_S
-
 from tests.fixtures.gateway import ServerThread, bound_socket
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import uuid
+from collections import Counter
 
 import duckdb
 import httpx
@@ -394,3 +395,34 @@ def test_the_clients_wait_returns_when_the_verdict_lands(gateway):
         publish_copy(gateway.settings.analyst_path, sid)
         thread.join(timeout=60)
     assert answer["r"]["status"] == "accepted_with_warnings"
+
+
+def test_reads_stay_whole_while_the_pipeline_replaces_the_copy(gateway, fra, tmp_path):
+    """The pipeline republishes the analyst copy after every load (checkpoint, copy,
+    os.replace) while submitters read: every read answers the verdict, never a 5xx, never
+    "received" for a judged report, never a half-copied file."""
+    from warehouse.analyst import publish_analyst_copy
+
+    report = make_report("FRA")
+    assert fra.post("/v1/reports", content=to_body(report)).status_code == 202
+    live = tmp_path / "live.duckdb"  # stands in for the warehouse the loads write to
+    analyst_copy(live, report["submission_id"])
+    publish_analyst_copy(live, gateway.settings.analyst_path)
+    stop, published = threading.Event(), []
+
+    def republish() -> None:
+        while not stop.is_set():
+            publish_analyst_copy(live, gateway.settings.analyst_path)
+            published.append(1)
+
+    thread = threading.Thread(target=republish, daemon=True)
+    thread.start()
+    try:
+        answers = []
+        while len(answers) < 200 or len(published) < 20:
+            response = fra.get(f"/v1/reports/{report['submission_id']}")
+            answers.append((response.status_code, response.json().get("status")))
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert set(answers) == {(200, "accepted_with_warnings")}, Counter(answers)
