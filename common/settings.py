@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         True, description="Judge one report at gateway start so the first dry run is warm"
     )
     token: SecretStr | None = Field(None, description="Bearer token the CLI submits with")
+    portal_session_ttl_s: int = Field(
+        8 * 3600, ge=60, description="How long a portal sign-in lasts (seconds)"
+    )
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

@@ -25,6 +25,7 @@ from producers.gateway.errors import BrokerUnavailable
 from producers.gateway.limits import InFlightLimit
 from producers.gateway.publisher import Publisher
 from producers.gateway.service import GatewayState
+from producers.portal import routes as portal
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(routes.router)
     app.include_router(routes.health_router)
+    app.include_router(portal.router)  # the submitters' web pages under /portal
     app.add_middleware(InFlightLimit, limit=settings.gateway_max_in_flight)
 
     @app.exception_handler(RequestValidationError)

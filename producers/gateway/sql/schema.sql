@@ -24,3 +24,22 @@ create table if not exists receipt (
 );
 
 create index if not exists receipt_country_cycle on receipt (country, cycle);
+
+-- Portal sign-ins (producers/portal/sessions.py): the SHA-256 of the cookie's random id,
+-- never the id itself; a session ends at sign-out, at expiry or when its token is revoked.
+create table if not exists portal_session (
+    session_hash text primary key,
+    token_id     text not null,
+    csrf_token   text not null,
+    created_at   text not null,
+    expires_at   real not null
+);
+
+-- The one uploaded report a session is about to submit (converted to its JSON body).
+create table if not exists portal_draft (
+    session_hash text primary key,  -- deleted with its session (sessions.end)
+    filename     text not null,
+    source       text not null check (source in ('json', 'xlsx')),
+    body         blob not null,
+    uploaded_at  text not null
+);

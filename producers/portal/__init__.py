@@ -1,0 +1,1 @@
+"""The web portal for national submitters, served by the gateway under /portal."""

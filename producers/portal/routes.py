@@ -1,0 +1,355 @@
+"""The submitters' web portal under /portal: the only place its errors become pages.
+
+Sign-in takes a country's submitter token and opens a server-side session (sessions.py);
+its cookie is HttpOnly and SameSite=Strict: the portal is entered by signing in, never by a
+link from another site, so no cross-site request ever needs the session, and a forged form
+or a framed page gets none. Every form carries the session's CSRF token as well (and the
+sign-in form a token of its own, against signing a victim in as someone else). Analyst and
+admin tokens are refused: they have the API and the warehouse, and the portal's pages are a
+country's. Like the API, another country's submission is a 404, not a 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from producers.gateway import receipts, service, tokens
+from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.routes import MAX_WAIT_S
+from producers.gateway.service import GatewayState
+from producers.portal import checks, deadlines, pages, sessions
+from producers.portal.checks import Problem
+from producers.portal.sessions import Session
+from warehouse import reads
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/portal"
+SESSION_COOKIE = "portal_session"
+SIGN_IN_COOKIE = "portal_sign_in"
+POLL_WAIT_S = 25  # each poll of a verdict still being judged holds at most this long
+T = TypeVar("T")
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+def _state(request: Request) -> GatewayState:
+    return request.app.state.gateway
+
+
+def _session(request: Request) -> Session | None:
+    return sessions.find(_state(request).settings.gateway_db, request.cookies.get(SESSION_COOKIE))
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+
+
+def _refused(session: Session | None, message: str, status_code: int) -> Response:
+    return pages.render("problem.html", status_code, session=session, message=message)
+
+
+def _csrf_refused(session: Session | None) -> Response:
+    return _refused(
+        session,
+        "This form did not come from this portal page or has expired. "
+        "Reload the page and send it again.",
+        403,
+    )
+
+
+# ------------------------------------------------------------------ sign-in and sign-out
+
+
+@router.get("")
+def portal_root() -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}/", status_code=307)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> Response:
+    if _session(request) is not None:
+        return RedirectResponse(f"{PREFIX}/", status_code=303)
+    return _sign_in_page(request, None, 200)
+
+
+def _sign_in_page(request: Request, error: str | None, status_code: int) -> Response:
+    csrf = secrets.token_urlsafe(32)
+    response = pages.render("sign_in.html", status_code, csrf_token=csrf, error=error)
+    _set_cookie(request, response, SIGN_IN_COOKIE, csrf, max_age=3600)
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    expected = request.cookies.get(SIGN_IN_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _csrf_refused(None)
+    settings = _state(request).settings
+    principal = tokens.authenticate(settings.gateway_db, token.strip())
+    if principal is None:
+        return _sign_in_page(request, "This token is unknown or revoked.", 401)
+    if principal.role != "submitter":
+        return _sign_in_page(
+            request,
+            f"The portal is for national submitters; an {principal.role} token reads every "
+            "country through the API and the warehouse instead.",
+            403,
+        )
+    session_id = sessions.start(settings.gateway_db, principal, settings.portal_session_ttl_s)
+    log.info("portal sign-in: token %s (%s)", principal.token_id, principal.country)
+    response = RedirectResponse(f"{PREFIX}/", status_code=303)
+    _set_cookie(request, response, SESSION_COOKIE, session_id, settings.portal_session_ttl_s)
+    response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    session = _session(request)
+    if session is None:
+        return _to_sign_in()
+    if not session.csrf_ok(csrf_token):
+        return _csrf_refused(session)
+    sessions.end(_state(request).settings.gateway_db, session)
+    response = pages.render("signed_out.html")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+# ------------------------------------------------------------------ home: deadlines, upload
+
+
+def _history(state: GatewayState, country: str) -> list[dict]:
+    found = receipts.list_receipts(state.settings.gateway_db, country=country, cycle=None)
+    status_of = reads.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
+    return [{**asdict(r), "status": status_of[r.submission_id]} for r in found]
+
+
+def _latest_by_cycle(history: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for row in history:  # oldest first: the last one per cycle wins
+        current = latest.get(row["cycle"])
+        if current is None or row["version"] >= current["version"]:
+            latest[row["cycle"]] = row
+    return latest
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    session = _session(request)
+    if session is None:
+        return _to_sign_in()
+    state = _state(request)
+    country = session.principal.country or ""
+    today = datetime.now(UTC).date()
+    return pages.render(
+        "home.html",
+        session=session,
+        today=today,
+        cycles=deadlines.relevant(country, today),
+        latest=_latest_by_cycle(_history(state, country)),
+        max_bytes=state.settings.gateway_max_body_bytes,
+    )
+
+
+@router.get("/history")
+def history(request: Request) -> Response:
+    session = _session(request)
+    if session is None:
+        return _to_sign_in()
+    rows = _history(_state(request), session.principal.country or "")
+    by_cycle: dict[str, list[dict]] = {}
+    for row in rows:
+        by_cycle.setdefault(row["cycle"], []).append(row)
+    cycles = [
+        (cycle, sorted(versions, key=lambda r: (r["version"], r["received_at"]), reverse=True))
+        for cycle, versions in sorted(by_cycle.items(), reverse=True)
+    ]
+    return pages.render("history.html", session=session, cycles=cycles)
+
+
+# ------------------------------------------------------------------ check, then submit
+
+
+@router.post("/check")
+def check(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    session = _session(request)
+    if session is None:
+        return _to_sign_in()
+    if not session.csrf_ok(csrf_token):
+        return _csrf_refused(session)
+    settings = _state(request).settings
+    limit = settings.gateway_max_body_bytes
+    content = file.file.read(limit + 1)
+    filename = file.filename or "upload"
+    if len(content) > limit:
+        return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
+    if checks.looks_like_xlsx(filename, content):
+        return _refused(session, "Workbook uploads are not available yet; upload JSON.", 415)
+    result = checks.check_json(session.principal, filename, content, limit)
+    if result.submittable:
+        assert result.body is not None
+        sessions.put_draft(
+            settings.gateway_db, session, filename=filename, source=result.source, body=result.body
+        )
+    return _check_page(session, result)
+
+
+def _check_page(session: Session, result: checks.CheckResult) -> Response:
+    status_code = 422 if result.problems and not result.submittable else 200
+    if result.refused:
+        status_code = 403
+    return pages.render(
+        "check.html",
+        status_code,
+        session=session,
+        result=result,
+        groups=pages.grouped(result.problems),
+        counts=pages.counts(result.problems),
+    )
+
+
+@router.post("/submit")
+async def submit(
+    request: Request, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    session = await run_in_threadpool(_session, request)
+    if session is None:
+        return _to_sign_in()
+    if not session.csrf_ok(csrf_token):
+        return _csrf_refused(session)
+    state = _state(request)
+    draft = await run_in_threadpool(sessions.get_draft, state.settings.gateway_db, session)
+    if draft is None:
+        return _refused(session, "There is nothing to submit: upload a report first.", 409)
+    # The draft was checked at upload; the same checks again, as POST /v1/reports does.
+    result = await run_in_threadpool(
+        checks.structure_only,
+        session.principal,
+        draft.filename,
+        draft.body,
+        state.settings.gateway_max_body_bytes,
+    )
+    if not result.submittable:
+        return _check_page(session, result)
+    assert result.doc is not None
+    try:
+        receipt, created = await service.submit(state, result.doc, draft.body)
+    except Forbidden as exc:
+        return _refused(session, str(exc), 403)
+    except SubmissionConflict as exc:
+        return _refused(
+            session,
+            f"{exc}. A corrected report needs a new submission_id and a higher version.",
+            409,
+        )
+    except BrokerUnavailable:
+        return _refused(
+            session,
+            "The pipeline cannot take reports right now; nothing was stored. "
+            "Try again in a minute.",
+            503,
+        )
+    await run_in_threadpool(sessions.drop_draft, state.settings.gateway_db, session)
+    log.info(
+        "portal submit %s of %s %s v%s (%s)",
+        receipt.submission_id,
+        receipt.country,
+        receipt.cycle,
+        receipt.version,
+        "new" if created else "replay",
+    )
+    return RedirectResponse(f"{PREFIX}/reports/{receipt.submission_id}", status_code=303)
+
+
+# ------------------------------------------------------------------ receipt and verdict
+
+
+def _verdict_context(verdict: reads.Verdict) -> dict:
+    problems = [
+        Problem(f.rule_code, str(f.severity), f.message or "", f.location or "", f.value)
+        for f in verdict.findings
+    ]
+    return {"verdict": verdict, "groups": pages.grouped(problems)}
+
+
+@router.get("/reports/{submission_id}")
+async def report(request: Request, submission_id: str) -> Response:
+    session = await run_in_threadpool(_session, request)
+    if session is None:
+        return _to_sign_in()
+    found = await service.report_with_verdict(
+        _state(request), session.principal, submission_id[:64], 0
+    )
+    if found is None:
+        return _refused(session, f"There is no submission {submission_id[:64]} for you.", 404)
+    receipt, verdict = found
+    return pages.render(
+        "report.html", session=session, receipt=receipt, **_verdict_context(verdict)
+    )
+
+
+async def _unless_gone(request: Request, waiting: Awaitable[T]) -> T | None:
+    """The awaited result, or None once the browser went away (a closed tab must not hold
+    its poll, nor a gateway's shutdown, for the rest of the wait)."""
+    task = asyncio.ensure_future(waiting)
+    while not task.done():
+        await asyncio.wait({task}, timeout=1)
+        if not task.done() and await request.is_disconnected():
+            task.cancel()
+            return None
+    return task.result()
+
+
+@router.get("/reports/{submission_id}/verdict")
+async def verdict_fragment(
+    request: Request,
+    submission_id: str,
+    wait: Annotated[int, Query(ge=0, le=MAX_WAIT_S)] = POLL_WAIT_S,
+) -> Response:
+    """The verdict section alone, for the report page's poll (answers once judged or when
+    the wait ends, with the current state)."""
+    session = await run_in_threadpool(_session, request)
+    if session is None:
+        return Response("signed out", status_code=401)
+    found = await _unless_gone(
+        request,
+        service.report_with_verdict(_state(request), session.principal, submission_id[:64], wait),
+    )
+    if found is None:
+        return Response("not found", status_code=404)
+    receipt, verdict = found
+    return pages.render(
+        "_verdict.html", session=session, receipt=receipt, **_verdict_context(verdict)
+    )

@@ -1,0 +1,1 @@
+delete from portal_draft where session_hash = :session_hash

@@ -1,0 +1,1 @@
+delete from portal_session where expires_at <= :now

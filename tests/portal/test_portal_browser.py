@@ -1,0 +1,167 @@
+"""The submitters' portal in a real browser (Debian's chromium through Playwright), on the real
+gateway and broker: what a submitter sees and does, and what the portal refuses."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.portal.conftest import SCREENSHOTS_ENV
+from tests.producers.reports import make_report, to_body
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
+
+
+def sign_in(page, token: str) -> None:
+    page.goto("/portal/")
+    page.get_by_label("Submitter token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def upload(page, name: str, document: dict) -> None:
+    page.goto("/portal/")
+    page.get_by_label("Report file").set_input_files(
+        {"name": name, "mimeType": "application/json", "buffer": json.dumps(document).encode()}
+    )
+    page.get_by_role("button", name="Check the report").click()
+
+
+def shot(page, name: str) -> None:
+    """With PORTAL_SCREENSHOTS_DIR=docs/img the live flow refreshes the README's pictures."""
+    folder = os.environ.get(SCREENSHOTS_ENV)
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"portal-{name}.png"), full_page=True)
+
+
+def judge_everything(settings) -> None:
+    """What the ingest and aggregation DAGs do on a new event: judge it, publish the copy."""
+    from pipeline.aggregate import publish_verdicts
+    from pipeline.ingest import drain
+
+    publish_verdicts(settings, drain(settings).summary())
+
+
+def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
+    report = json.loads((EXAMPLES / "error.json").read_text(encoding="utf-8"))  # LTU 2026-H1
+    page.goto("/portal/")
+    shot(page, "sign-in")
+    sign_in(page, gateway.issue_token(report["country"]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports of LTU")
+    expect(page.get_by_role("table", name=re.compile("Reporting cycles"))).to_contain_text(
+        "2026-H2"
+    )
+    shot(page, "home")
+
+    broken = copy.deepcopy(report)
+    broken["version"] = "two"
+    del broken["goals"][0]["status"]
+    upload(page, "broken.json", broken)
+    expect(page.get_by_role("alert")).to_contain_text("cannot be submitted")
+    structure = page.get_by_role("region", name=re.compile("STRUCTURE"))
+    expect(structure).to_contain_text("/version")
+    expect(structure).to_contain_text("/goals/0")
+    expect(page.get_by_role("button", name="Submit this report")).to_have_count(0)
+    shot(page, "check-broken")
+
+    upload(page, "fixed.json", report)
+    expect(page.get_by_role("status")).to_contain_text("would be: Accepted with warnings")
+    expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text(
+        "/measures/4/milestones/0"
+    )
+    shot(page, "check")
+    page.get_by_role("button", name="Submit this report").click()
+
+    expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
+    expect(page.locator("#verdict")).to_contain_text("judging this report")
+    page.evaluate("window.stillTheSamePage = true")
+    shot(page, "receipt")
+    judge_everything(gateway.settings)
+
+    expect(page.locator("#verdict-announce")).to_have_text(
+        "Verdict: Accepted with warnings.", timeout=120_000
+    )
+    assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded"
+    expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text(
+        "/measures/4/milestones/0"
+    )
+    shot(page, "verdict")
+
+    page.get_by_role("link", name="History").click()
+    versions = page.get_by_role("table", name="Versions of 2026-H1, newest first")
+    expect(versions).to_contain_text("Accepted with warnings")
+    expect(versions.get_by_role("link", name=report["submission_id"])).to_be_visible()
+    shot(page, "history")
+
+
+def test_another_countrys_report_is_not_found(page, gateway) -> None:
+    est = make_report("EST")
+    answer = httpx.post(
+        f"{gateway.base_url}/v1/reports",
+        content=to_body(est),
+        headers={
+            "Authorization": f"Bearer {gateway.issue_token('EST')}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert answer.status_code == 202
+    url = f"/portal/reports/{est['submission_id']}"
+
+    sign_in(page, gateway.issue_token("FRA"))
+    assert page.goto(url).status == 404
+    expect(page.get_by_role("alert")).to_contain_text("There is no submission")
+    expect(page.locator("main")).not_to_contain_text("EST")
+    assert page.request.get(f"{url}/verdict?wait=0").status == 404
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, gateway.issue_token("EST"))
+    assert page.goto(url).status == 200  # the owner does see it
+    expect(page.get_by_role("heading", level=1)).to_have_text("EST 2026-H1, version 1")
+
+
+def test_the_session_cookie_csrf_and_sign_out(page, gateway) -> None:
+    from producers.gateway import tokens
+
+    assert page.request.post("/portal/sign-in", form={"token": "x"}).status == 403  # no token
+
+    analyst = gateway.issue_token(role="analyst")
+    sign_in(page, analyst)
+    expect(page.get_by_role("alert")).to_contain_text("for national submitters")
+
+    token = gateway.issue_token("FRA")
+    sign_in(page, token)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports of FRA")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "portal_session"]
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert "portal_session" not in page.evaluate("document.cookie")
+
+    no_token = page.request.post(
+        "/portal/check",
+        multipart={"file": {"name": "r.json", "mimeType": "application/json", "buffer": b"{}"}},
+    )
+    assert no_token.status == 403
+    assert "did not come from this portal" in no_token.text()
+    assert page.request.post("/portal/sign-out", form={"csrf_token": "forged"}).status == 403
+    page.goto("/portal/history")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Submissions of FRA")  # still in
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signed out")
+    page.context.add_cookies([cookie])  # the old cookie opens nothing
+    page.goto("/portal/history")
+    expect(page).to_have_url(re.compile(r"/portal/sign-in$"))
+
+    sign_in(page, token)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports of FRA")
+    tokens.revoke(gateway.settings.gateway_db, token.split("_")[1])  # revoking ends it too
+    page.goto("/portal/history")
+    expect(page).to_have_url(re.compile(r"/portal/sign-in$"))
