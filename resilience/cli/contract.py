@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -79,6 +79,64 @@ def generate(
     )
 
 
+@app.command()
+def template(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="The workbook to write (.xlsx)")],
+    from_report: Annotated[
+        Path | None,
+        typer.Option("--from", help="Pre-fill from this report (JSON or .xlsx), e.g. last cycle's"),
+    ] = None,
+) -> None:
+    """Write the submitters' workbook: a README, one sheet per table with the columns
+    explained, drop-downs for the codes; fill it, then `validate --remote` and `submit` it."""
+    from producers.workbook.template import write_workbook
+
+    report = None
+    if from_report is not None:
+        report, problems, _ = read_report_file(from_report)
+        if report is None:
+            out.print(f"[bold red]{from_report}: not a valid v1 report[/] ({len(problems)} issues)")
+            for problem in problems:
+                out.print(f"  {problem}")
+            raise typer.Exit(1)
+    xlsx.parent.mkdir(parents=True, exist_ok=True)
+    xlsx.write_bytes(write_workbook(report))
+    what = f"pre-filled from {from_report}" if from_report else "empty"
+    out.print(f"wrote {xlsx} ({what})")
+
+
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"
+
+
+def read_report_file(path: Path) -> tuple[dict | None, list[str], Any]:
+    """(report, [], cells) of a structurally valid report in a JSON or XLSX file, else
+    (None, every problem, None); cells is a workbook's CellMap (None for JSON)."""
+    from schemas.contract import ContractViolation, check_report, parse_json
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [f"cannot read: {exc.strerror or exc}"], None
+    if is_workbook(path):
+        from producers.workbook.cells import cell_for
+        from producers.workbook.reader import WorkbookInvalid, read_located
+
+        try:
+            located = read_located(data)
+        except WorkbookInvalid as bad:
+            return None, [str(p) for p in bad.problems], None
+        issues = check_report(located.document)
+        named = [f"{cell_for(located.cells, i.pointer) or '?'} ({i})" for i in issues]
+        return (None, named, None) if issues else (located.document, [], located.cells)
+    try:
+        doc = parse_json(data)
+        issues = check_report(doc)
+    except ContractViolation as violation:
+        doc, issues = None, violation.issues
+    return (None, [str(i) for i in issues], None) if issues else (doc, [], None)
+
+
 def _findings_table(findings: list[dict]) -> Table:
     table = Table(title_justify="left")
     columns = ["severity", "rule", "location", "value", "message"]
@@ -141,13 +199,26 @@ def _validate_remote(files: list[Path]) -> None:
         raise typer.Exit(1)
 
 
+def _cell(cells: Any, location: str, rule_code: str) -> str | None:
+    if cells is None:
+        return None
+    from producers.workbook.cells import cell_for
+    from schemas.rules import ALL_RULES
+
+    rule = ALL_RULES.get(rule_code)
+    return cell_for(cells, location, (rule.column or None) if rule else None)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def content_type_of(path: Path) -> str:
-    return "application/json"
+    return XLSX if is_workbook(path) else "application/json"
 
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
+    files: Annotated[list[Path], typer.Argument(help="Report files: JSON (v1) or .xlsx")],
     remote: Annotated[
         bool,
         typer.Option(
@@ -163,18 +234,11 @@ def validate(
     if remote:
         _validate_remote(files)
         return
-    from schemas.contract import ContractViolation, check_report, parse_json
-
     documents: dict[str, dict] = {}
+    cells: dict[str, Any] = {}
     failed = False
     for path in files:
-        try:
-            doc = parse_json(path.read_bytes())
-            issues = check_report(doc)
-        except OSError as exc:
-            doc, issues = None, [f"cannot read: {exc.strerror or exc}"]
-        except ContractViolation as violation:
-            doc, issues = None, violation.issues
+        doc, issues, cells[str(path)] = read_report_file(path)
         if issues:
             failed = True
             out.print(f"[bold red]{path}: not a valid v1 report[/] ({len(issues)} issues)")
@@ -208,6 +272,7 @@ def validate(
                     {
                         "severity": f.severity.value,
                         "rule_code": f.rule_code,
+                        "cell": _cell(cells[path], f.location, f.rule_code),
                         "location": f.location,
                         "value": f.value,
                         "message": f.message,
