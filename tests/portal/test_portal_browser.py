@@ -165,3 +165,17 @@ def test_the_session_cookie_csrf_and_sign_out(page, gateway) -> None:
     tokens.revoke(gateway.settings.gateway_db, token.split("_")[1])  # revoking ends it too
     page.goto("/portal/history")
     expect(page).to_have_url(re.compile(r"/portal/sign-in$"))
+
+
+def test_keyboard_only_sign_in_and_the_skip_link(page, gateway) -> None:
+    page.goto("/portal/sign-in")
+    page.keyboard.type(gateway.issue_token("FRA"))  # the token field has the focus
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports of FRA")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    for landmark in ("banner", "navigation", "main", "contentinfo"):
+        expect(page.get_by_role(landmark)).to_have_count(1)
+    expect(page.get_by_label("Report file")).to_be_visible()  # every input has its label
