@@ -52,6 +52,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "005_current_sector_totals.sql",
         "006_dead_letter_replay.sql",
         "007_incidents_by_cause.sql",
+        "008_member_report.sql",
     ]
     assert second == []
     assert ledger == [
@@ -62,6 +63,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         (5, "current_sector_totals"),
         (6, "dead_letter_replay"),
         (7, "incidents_by_cause"),
+        (8, "member_report"),
     ]
     assert tables == EXPECTED_TABLES
 
@@ -89,7 +91,7 @@ def test_failed_migration_names_the_file_and_leaves_nothing_half_applied(tmp_pat
         migrate(con, migrations)
     versions = [r[0] for r in con.execute("select version from schema_migrations").fetchall()]
     leftovers = con.execute("select count(*) from duckdb_tables() where table_name = 'ok_part'")
-    assert versions == [1, 2, 3, 4, 5, 6, 7]
+    assert versions == [1, 2, 3, 4, 5, 6, 7, 8]
     assert leftovers.fetchone()[0] == 0
     con.close()
 
@@ -141,7 +143,7 @@ def test_a_warehouse_of_1_0_reports_keeps_them_with_causes_unknown(tmp_path):
     rows["report"][0].pop("schema_version")  # the 1.0 pipeline had no such column
     load_accepted(con, rows)
 
-    assert migrate(con) == ["007_incidents_by_cause.sql"]
+    assert migrate(con) == ["007_incidents_by_cause.sql", "008_member_report.sql"]
     report = con.execute("select submission_id, schema_version from current_report").fetchall()
     sectors = con.execute(
         "select sector, significant_incidents, cyber_incidents, other_incidents "

@@ -30,10 +30,8 @@
 --   significant_incidents_delta: significant_incidents minus the previous cycle's.
 --   outage_hours_delta: outage_hours minus the previous cycle's.
 with reports as (
-    select r.country, r.cycle, c.ends_on
-    from current_report as r
-    join cycle as c on c.cycle = r.cycle
-    join ally as a on a.iso3 = r.country and a.joined_on <= c.ends_on
+    select country, cycle, ends_on
+    from member_report
 ),
 
 milestones as (

@@ -16,11 +16,9 @@
 --   indicators_on_track: Indicators whose current value has moved at least half of the way from baseline to target (target = baseline: current meets target).
 --   on_track_share: indicators_on_track / indicators, NULL without indicators.
 with reports as (
-    select r.country, r.cycle, r.version
-    from current_report as r
-    join cycle as c on c.cycle = r.cycle
-    join ally as a on a.iso3 = r.country and a.joined_on <= c.ends_on
-    where $cycles is null or list_contains($cycles, r.cycle)
+    select country, cycle, version
+    from member_report
+    where $cycles is null or list_contains($cycles, cycle)
 ),
 
 goals as (

@@ -20,11 +20,9 @@
 --   technical_failure_incidents: Incidents caused by technical failure; NULL if no sector gave causes.
 --   other_incidents: Incidents of other causes; NULL if no sector gave causes.
 with reports as (
-    select r.country, r.cycle, r.schema_version
-    from current_report as r
-    join cycle as c on c.cycle = r.cycle
-    join ally as a on a.iso3 = r.country and a.joined_on <= c.ends_on
-    where $cycles is null or list_contains($cycles, r.cycle)
+    select country, cycle, schema_version
+    from member_report
+    where $cycles is null or list_contains($cycles, cycle)
 ),
 
 sectors as (

@@ -19,11 +19,9 @@
 --   other_cer_full_share: Share of non-EU allies fully aligned with CER (not_applicable excluded).
 --   other_nis2_full_share: Share of non-EU allies fully aligned with NIS2 (not_applicable excluded).
 with reports as (
-    select r.country, r.cycle, a.eu_member
-    from current_report as r
-    join cycle as c on c.cycle = r.cycle
-    join ally as a on a.iso3 = r.country and a.joined_on <= c.ends_on
-    where $cycles is null or list_contains($cycles, r.cycle)
+    select country, cycle, eu_member
+    from member_report
+    where $cycles is null or list_contains($cycles, cycle)
 ),
 
 sectors as (

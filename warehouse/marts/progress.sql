@@ -19,11 +19,9 @@
 --   budget_spent_meur: Budget spent, million EUR.
 --   budget_execution: budget_spent_meur / budget_allocated_meur.
 with reports as (
-    select r.country, r.cycle, c.ends_on
-    from current_report as r
-    join cycle as c on c.cycle = r.cycle
-    join ally as a on a.iso3 = r.country and a.joined_on <= c.ends_on
-    where $cycles is null or list_contains($cycles, r.cycle)
+    select country, cycle, ends_on
+    from member_report
+    where $cycles is null or list_contains($cycles, cycle)
 ),
 
 measures as (
