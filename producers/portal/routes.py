@@ -12,6 +12,7 @@ country's. Like the API, another country's submission is a 404, not a 403.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Awaitable
@@ -25,11 +26,14 @@ from starlette.concurrency import run_in_threadpool
 
 from producers.gateway import receipts, service, tokens
 from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.receipts import Receipt
 from producers.gateway.routes import MAX_WAIT_S
 from producers.gateway.service import GatewayState
 from producers.portal import checks, deadlines, pages, sessions
 from producers.portal.checks import Problem
 from producers.portal.sessions import Session
+from producers.workbook import reader as workbook_reader
+from producers.workbook.template import write_workbook
 from warehouse import reads
 
 log = logging.getLogger(__name__)
@@ -195,6 +199,46 @@ def history(request: Request) -> Response:
     return pages.render("history.html", session=session, cycles=cycles)
 
 
+# ------------------------------------------------------------------ workbooks to fill
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/template.xlsx")
+def template(request: Request) -> Response:
+    """The empty workbook: a README, one sheet per table, drop-downs for every code."""
+    if _session(request) is None:
+        return _to_sign_in()
+    return _workbook(write_workbook(None), "resilience-report-template.xlsx")
+
+
+@router.get("/upload.xlsx")
+def upload_as_workbook(request: Request) -> Response:
+    """The upload just checked, as a filled workbook (to correct it, or to go on in a
+    spreadsheet from a JSON report)."""
+    session = _session(request)
+    if session is None:
+        return _to_sign_in()
+    draft = sessions.get_draft(_state(request).settings.gateway_db, session)
+    if draft is None:
+        return _refused(session, "Check a report first; its workbook is made from it.", 409)
+    report = json.loads(draft.body)
+    name = f"report-{report['country']}-{report['cycle']}-v{report['version']}.xlsx"
+    return _workbook(write_workbook(report), name)
+
+
 # ------------------------------------------------------------------ check, then submit
 
 
@@ -210,18 +254,24 @@ def check(
     if not session.csrf_ok(csrf_token):
         return _csrf_refused(session)
     settings = _state(request).settings
-    limit = settings.gateway_max_body_bytes
-    content = file.file.read(limit + 1)
-    filename = file.filename or "upload"
+    json_limit, xlsx_limit = settings.gateway_max_body_bytes, workbook_reader.MAX_BYTES
+    content = file.file.read(max(json_limit, xlsx_limit) + 1)
+    filename = (file.filename or "upload")[:200]
+    limit = xlsx_limit if checks.looks_like_xlsx(filename, content) else json_limit
     if len(content) > limit:
         return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
-    if checks.looks_like_xlsx(filename, content):
-        return _refused(session, "Workbook uploads are not available yet; upload JSON.", 415)
-    result = checks.check_json(session.principal, filename, content, limit)
+    result = checks.check_upload(
+        session.principal, filename, content, json_limit=json_limit, xlsx_limit=xlsx_limit
+    )
     if result.submittable:
         assert result.body is not None
         sessions.put_draft(
-            settings.gateway_db, session, filename=filename, source=result.source, body=result.body
+            settings.gateway_db,
+            session,
+            filename=filename,
+            source=result.source,
+            body=result.body,
+            cells=checks.cells_to_json(result.cells) if result.cells else None,
         )
     return _check_page(session, result)
 
@@ -281,6 +331,10 @@ async def submit(
             "Try again in a minute.",
             503,
         )
+    if draft.cells:
+        await run_in_threadpool(
+            sessions.keep_cells, state.settings.gateway_db, receipt.submission_id, draft.cells
+        )
     await run_in_threadpool(sessions.drop_draft, state.settings.gateway_db, session)
     log.info(
         "portal submit %s of %s %s v%s (%s)",
@@ -296,9 +350,20 @@ async def submit(
 # ------------------------------------------------------------------ receipt and verdict
 
 
-def _verdict_context(verdict: reads.Verdict) -> dict:
+def _verdict_context(state: GatewayState, receipt: Receipt, verdict: reads.Verdict) -> dict:
+    cells = None
+    if verdict.findings:
+        found = sessions.cells_of(state.settings.gateway_db, receipt.submission_id)
+        cells = checks.cells_from_json(found)
     problems = [
-        Problem(f.rule_code, str(f.severity), f.message or "", f.location or "", f.value)
+        Problem(
+            f.rule_code,
+            str(f.severity),
+            f.message or "",
+            f.location or "",
+            f.value,
+            checks.locate(cells, f.location or "", f.rule_code),
+        )
         for f in verdict.findings
     ]
     return {"verdict": verdict, "groups": pages.grouped(problems)}
@@ -315,9 +380,9 @@ async def report(request: Request, submission_id: str) -> Response:
     if found is None:
         return _refused(session, f"There is no submission {submission_id[:64]} for you.", 404)
     receipt, verdict = found
-    return pages.render(
-        "report.html", session=session, receipt=receipt, **_verdict_context(verdict)
-    )
+    state = _state(request)
+    context = await run_in_threadpool(_verdict_context, state, receipt, verdict)
+    return pages.render("report.html", session=session, receipt=receipt, **context)
 
 
 async def _unless_gone(request: Request, waiting: Awaitable[T]) -> T | None:
@@ -350,6 +415,5 @@ async def verdict_fragment(
     if found is None:
         return Response("not found", status_code=404)
     receipt, verdict = found
-    return pages.render(
-        "_verdict.html", session=session, receipt=receipt, **_verdict_context(verdict)
-    )
+    context = await run_in_threadpool(_verdict_context, _state(request), receipt, verdict)
+    return pages.render("_verdict.html", session=session, receipt=receipt, **context)

@@ -39,9 +39,12 @@ class Session:
 
 @dataclass(frozen=True)
 class Draft:
+    """A checked upload waiting to be submitted; ``cells`` is a workbook's cell map (JSON)."""
+
     filename: str
     source: str  # json | xlsx
     body: bytes
+    cells: str | None
     uploaded_at: str
 
 
@@ -88,21 +91,24 @@ def find(path: Path, session_id: str | None) -> Session | None:
 def end(path: Path, session: Session) -> None:
     """Sign-out: the session and its draft are gone; the cookie's id opens nothing again."""
     with db.connect(path, write=True) as con:
-        con.execute(sql("draft_delete"), {"session_hash": session.session_hash})
+        con.execute(sql("upload_delete"), {"session_hash": session.session_hash})
         con.execute(sql("session_delete"), {"session_hash": session.session_hash})
 
 
-def put_draft(path: Path, session: Session, *, filename: str, source: str, body: bytes) -> Draft:
+def put_draft(
+    path: Path, session: Session, *, filename: str, source: str, body: bytes, cells: str | None
+) -> Draft:
     """Keep the checked upload until it is submitted (one per session; a new upload replaces it)."""
-    draft = Draft(filename, source, body, _now_iso())
+    draft = Draft(filename, source, body, cells, _now_iso())
     with db.connect(path, write=True) as con:
         con.execute(
-            sql("draft_put"),
+            sql("upload_put"),
             {
                 "session_hash": session.session_hash,
                 "filename": filename,
                 "source": source,
                 "body": body,
+                "cells": cells,
                 "uploaded_at": draft.uploaded_at,
             },
         )
@@ -111,14 +117,26 @@ def put_draft(path: Path, session: Session, *, filename: str, source: str, body:
 
 def get_draft(path: Path, session: Session) -> Draft | None:
     with db.connect(path) as con:
-        row = con.execute(sql("draft_get"), {"session_hash": session.session_hash}).fetchone()
-    return (
-        Draft(row["filename"], row["source"], bytes(row["body"]), row["uploaded_at"])
-        if row
-        else None
+        row = con.execute(sql("upload_get"), {"session_hash": session.session_hash}).fetchone()
+    if row is None:
+        return None
+    return Draft(
+        row["filename"], row["source"], bytes(row["body"]), row["cells"], row["uploaded_at"]
     )
 
 
 def drop_draft(path: Path, session: Session) -> None:
     with db.connect(path, write=True) as con:
-        con.execute(sql("draft_delete"), {"session_hash": session.session_hash})
+        con.execute(sql("upload_delete"), {"session_hash": session.session_hash})
+
+
+def keep_cells(path: Path, submission_id: str, cells: str) -> None:
+    """Remember where a submitted workbook's objects were, to locate its verdict's findings."""
+    with db.connect(path, write=True) as con:
+        con.execute(sql("cells_put"), {"submission_id": submission_id, "cells": cells})
+
+
+def cells_of(path: Path, submission_id: str) -> str | None:
+    with db.connect(path) as con:
+        row = con.execute(sql("cells_get"), {"submission_id": submission_id}).fetchone()
+    return row["cells"] if row else None

@@ -3,7 +3,6 @@ gateway and broker: what a submitter sees and does, and what the portal refuses.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from tests.producers.reports import make_report, to_body
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def sign_in(page, token: str) -> None:
@@ -50,6 +50,38 @@ def judge_everything(settings) -> None:
     publish_verdicts(settings, drain(settings).summary())
 
 
+def download(page, link_name: str) -> bytes:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def upload_file(page, name: str, content: bytes) -> None:
+    page.goto("/portal/")
+    page.get_by_label("Report file").set_input_files(
+        {
+            "name": name,
+            "mimeType": XLSX if name.endswith(".xlsx") else "application/json",
+            "buffer": content,
+        }
+    )
+    page.get_by_role("button", name="Check the report").click()
+
+
+def broken_workbook(content: bytes) -> bytes:
+    """The workbook as a submitter might spoil it: a date typed as text, a formula."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    book["milestones"]["D5"] = "next spring"
+    book["measures"]["E5"] = "=F5*2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
     report = json.loads((EXAMPLES / "error.json").read_text(encoding="utf-8"))  # LTU 2026-H1
     page.goto("/portal/")
@@ -61,22 +93,29 @@ def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
     )
     shot(page, "home")
 
-    broken = copy.deepcopy(report)
-    broken["version"] = "two"
-    del broken["goals"][0]["status"]
-    upload(page, "broken.json", broken)
+    # The empty template comes back with what is missing, named by cell.
+    template = download(page, "download the empty template")
+    upload_file(page, "template.xlsx", template)
     expect(page.get_by_role("alert")).to_contain_text("cannot be submitted")
-    structure = page.get_by_role("region", name=re.compile("STRUCTURE"))
-    expect(structure).to_contain_text("/version")
-    expect(structure).to_contain_text("/goals/0")
+    expect(page.get_by_role("region", name=re.compile("STRUCTURE"))).to_contain_text("report!C5")
+
+    # Last cycle's JSON, as a workbook to correct; spoilt, it names the cells at fault.
+    upload(page, "last-cycle.json", report)
+    workbook = download(page, "Download this report as a workbook")
+    upload_file(page, "broken.xlsx", broken_workbook(workbook))
+    expect(page.get_by_role("alert")).to_contain_text("cannot be submitted")
+    unreadable = page.get_by_role("region", name=re.compile("WORKBOOK"))
+    expect(unreadable).to_contain_text("milestones!D5")
+    expect(unreadable).to_contain_text("measures!E5")
     expect(page.get_by_role("button", name="Submit this report")).to_have_count(0)
     shot(page, "check-broken")
 
-    upload(page, "fixed.json", report)
+    # Fixed (the workbook as downloaded): the content finding, by cell and pointer.
+    upload_file(page, "fixed.xlsx", workbook)
     expect(page.get_by_role("status")).to_contain_text("would be: Accepted with warnings")
-    expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text(
-        "/measures/4/milestones/0"
-    )
+    finding = page.get_by_role("region", name=re.compile("MIL-003"))
+    expect(finding).to_contain_text("milestones!F18")
+    expect(finding).to_contain_text("/measures/4/milestones/0")
     shot(page, "check")
     page.get_by_role("button", name="Submit this report").click()
 
@@ -90,9 +129,7 @@ def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
         "Verdict: Accepted with warnings.", timeout=120_000
     )
     assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded"
-    expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text(
-        "/measures/4/milestones/0"
-    )
+    expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text("milestones!F18")
     shot(page, "verdict")
 
     page.get_by_role("link", name="History").click()

@@ -35,11 +35,19 @@ create table if not exists portal_session (
     expires_at   real not null
 );
 
--- The one uploaded report a session is about to submit (converted to its JSON body).
-create table if not exists portal_draft (
+-- The one checked upload a session is about to submit (as its JSON body), with the cell
+-- map of a workbook upload (JSON: pointer -> sheet row, sheet -> column letters).
+create table if not exists portal_upload (
     session_hash text primary key,  -- deleted with its session (sessions.end)
     filename     text not null,
     source       text not null check (source in ('json', 'xlsx')),
     body         blob not null,
+    cells        text,
     uploaded_at  text not null
+);
+
+-- Where a submitted workbook's findings are: the cell map of the upload, per submission.
+create table if not exists portal_cells (
+    submission_id text primary key,
+    cells         text not null
 );

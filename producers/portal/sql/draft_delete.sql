@@ -1,1 +1,0 @@
-delete from portal_draft where session_hash = :session_hash

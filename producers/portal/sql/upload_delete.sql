@@ -1,0 +1,1 @@
+delete from portal_upload where session_hash = :session_hash
