@@ -33,6 +33,7 @@ def build_sample_warehouse(
     defect_rate: float = SAMPLE_DEFECT_RATE,
 ) -> dict[str, int]:
     """Write a judged, aggregated warehouse to ``path``; returns the verdicts by status."""
+    from schemas.prepare import priors_of
     from schemas.validation import validate_batch
     from synthetic.generator import generate_history
     from warehouse.db import connect
@@ -47,18 +48,7 @@ def build_sample_warehouse(
 
     history = generate_history(None, list(cycles), seed=seed, defect_rate=defect_rate)
     reports = [g.report for g in history]
-    priors = [
-        {
-            "country": r["country"],
-            "goal_id": goal["goal_id"],
-            "indicator_id": ind["indicator_id"],
-            "current_value": ind["current_value"],
-            "cycle": r["cycle"],
-        }
-        for r in reports
-        for goal in r["goals"]
-        for ind in goal["indicators"]
-    ]
+    priors = priors_of(reports)
     started = datetime.now(UTC)
     result = validate_batch(reports, priors)
     rows: dict[str, list[dict]] = {}

@@ -28,6 +28,24 @@ HUGE_JUMP = 1e12  # relative jump against a prior of exactly 0
 PRIOR_COLUMNS = ("country", "indicator_id", "current_value", "cycle")
 
 
+def priors_of(reports: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The prior-indicator rows (PRIOR_COLUMNS, plus goal_id) these v1 reports would leave in
+    the warehouse once accepted: what validate_batch compares a later cycle with, for
+    callers that hold the earlier reports themselves (the sample warehouse, tests)."""
+    return [
+        {
+            "country": r["country"],
+            "goal_id": goal["goal_id"],
+            "indicator_id": ind["indicator_id"],
+            "current_value": ind["current_value"],
+            "cycle": r["cycle"],
+        }
+        for r in reports
+        for goal in r["goals"]
+        for ind in goal["indicators"]
+    ]
+
+
 def row_id(submission_id: str, location: str) -> str:
     """The row id the suites report failures by."""
     return f"{submission_id}#{location}"

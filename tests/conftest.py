@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.warehouse",
     "tests.fixtures.airflow",
     "tests.fixtures.gateway",
+    "tests.fixtures.settings",
 ]
 
 KINDS = ("unit", "integration", "e2e")

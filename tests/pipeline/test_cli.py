@@ -5,21 +5,15 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from common.settings import get_settings
 from resilience.cli.app import app
-from resilience.stack.airflow_stack import resilience_env
 from synthetic.generator import generate_report
 from tests.pipeline.kafka_helpers import produce, report_event
 
 
 @pytest.fixture
-def settings_env(pipeline_settings, monkeypatch):
-    for key, value in resilience_env(pipeline_settings).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield pipeline_settings
-    get_settings.cache_clear()
+def settings_env(pipeline_settings, settings_in_env):
+    settings_in_env(pipeline_settings)
+    return pipeline_settings
 
 
 @pytest.mark.integration

@@ -11,22 +11,17 @@ import pytest
 
 from common.settings import Settings
 from resilience.stack import airflow_stack, ops_status, stack
+from tests.fixtures.settings import offline_settings
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        run_dir=tmp_path / "run",
-        airflow_home=tmp_path / "run" / "airflow",
-        warehouse_path=tmp_path / "run" / "wh" / "w.duckdb",
-        analyst_path=tmp_path / "run" / "wh" / "a.duckdb",
-        gateway_db=tmp_path / "run" / "gw" / "g.sqlite3",
-        kafka_bootstrap_servers="127.0.0.1:39092",
-        gateway_port=18999,
+    return offline_settings(
+        tmp_path, kafka_bootstrap_servers="127.0.0.1:39092", gateway_port=18999,
         token="secret-token",
-    )
+    )  # fmt: skip
 
 
 def test_resilience_env_reproduces_the_settings_in_a_child(settings, monkeypatch):

@@ -7,31 +7,16 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from common.settings import Settings, get_settings
+from common.settings import Settings
 from resilience.cli.app import app
-from resilience.stack.airflow_stack import resilience_env
+from tests.fixtures.settings import offline_settings
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def nothing_running(tmp_path, monkeypatch) -> Settings:
-    settings = Settings(
-        run_dir=tmp_path / "run",
-        airflow_home=tmp_path / "run" / "airflow",
-        warehouse_path=tmp_path / "run" / "wh" / "w.duckdb",
-        analyst_path=tmp_path / "run" / "wh" / "a.duckdb",
-        gateway_db=tmp_path / "run" / "gw" / "g.sqlite3",
-        kafka_bootstrap_servers="127.0.0.1:39093",
-        airflow_api_port=18998,
-        gateway_port=18997,
-    )
-    for key, value in resilience_env(settings).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
+def nothing_running(tmp_path, settings_in_env) -> Settings:
+    return settings_in_env(offline_settings(tmp_path))
 
 
 def test_stack_status_lists_each_component_as_not_running(nothing_running):

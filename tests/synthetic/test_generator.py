@@ -12,6 +12,7 @@ import pytest
 from schemas import reference
 from schemas.contract import check_report
 from schemas.flatten import flatten
+from schemas.prepare import priors_of
 from schemas.rules import RULES
 from schemas.validation import validate_batch
 from synthetic.generator import (
@@ -40,21 +41,6 @@ def _setting(code: str) -> tuple[str, str]:
     return MEMBER, "2026-H1"
 
 
-def _priors(reports: list[dict]) -> list[dict]:
-    return [
-        {
-            "country": r["country"],
-            "goal_id": goal["goal_id"],
-            "indicator_id": ind["indicator_id"],
-            "current_value": ind["current_value"],
-            "cycle": r["cycle"],
-        }
-        for r in reports
-        for goal in r["goals"]
-        for ind in goal["indicators"]
-    ]
-
-
 def _found(result, report: dict) -> set[tuple[str, str]]:
     return {(f.rule_code, f.location) for f in result[report["submission_id"]].findings}
 
@@ -73,7 +59,7 @@ def single_defects():
         )
     clean = generate_report(MEMBER, "2026-H1", version=1)
     reports = [g.report for g in generated.values()] + [clean.report]
-    result = validate_batch(reports, _priors(list(previous.values())))
+    result = validate_batch(reports, priors_of(list(previous.values())))
     return generated, clean, result
 
 
@@ -110,7 +96,7 @@ def test_a_batch_of_300_yields_exactly_the_planted_defects():
     generated = list(generate_reports(cycles=cycles, seed=7, defect_rate=0.2))
     assert 300 <= len(generated) <= 320
     reports = [g.report for g in generated]
-    result = validate_batch(reports, _priors(reports))
+    result = validate_batch(reports, priors_of(reports))
     planted = {
         (g.report["submission_id"], d.rule_code, d.location) for g in generated for d in g.planted
     }
@@ -385,7 +371,7 @@ def test_history_has_believable_late_and_resubmitted_reports(history):
 def test_a_history_yields_exactly_its_labelled_defects(history):
     recent = [g for g in history if g.report["cycle"] >= "2025-H2"]
     reports = [g.report for g in recent]
-    result = validate_batch(reports, _priors([g.report for g in history]))
+    result = validate_batch(reports, priors_of([g.report for g in history]))
     planted = {
         (g.report["submission_id"], d.rule_code, d.location) for g in recent for d in g.planted
     }
