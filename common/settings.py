@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         5.0, gt=0, description="How long the gateway waits for the broker before 503"
     )
     gateway_max_in_flight: int = Field(64, ge=1, description="Requests held at once before 503")
+    gateway_max_workbook_bytes: int = Field(
+        10_000_000, description="Largest workbook (XLSX) upload; a larger one is a 422"
+    )
     gateway_warm_dry_run: bool = Field(
         True, description="Judge one report at gateway start so the first dry run is warm"
     )

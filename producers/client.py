@@ -26,11 +26,21 @@ class GatewayCallFailed(Exception):
     def describe(self) -> str:
         if isinstance(self.detail, list):
             lines = [
-                f"  {i.get('pointer') or '(document)'}: {i.get('message')}" for i in self.detail
+                f"  {_where(i)}: {i.get('message')}" if isinstance(i, dict) else f"  {i}"
+                for i in self.detail
             ]
             return f"HTTP {self.status}: {len(lines)} problem(s)\n" + "\n".join(lines)
         prefix = f"HTTP {self.status}: " if self.status else ""
         return f"{prefix}{self.detail}"
+
+
+def _where(issue: dict) -> str:
+    """A problem's place: the cell and pointer of a workbook's, the pointer of a JSON's."""
+    pointer = issue.get("pointer") or ""
+    cell = issue.get("cell")
+    if cell is None:
+        return pointer or "(document)"
+    return f"{cell or '(file)'}" + (f" {pointer}" if pointer else "")
 
 
 class GatewayClient:
@@ -62,10 +72,13 @@ class GatewayClient:
             raise GatewayCallFailed(response.status_code, detail)
         return response
 
-    def submit(self, body: bytes) -> tuple[dict[str, Any], bool]:
-        """Post one report body as-is; returns (receipt, replay) - replay when already received."""
+    def submit(
+        self, body: bytes, content_type: str = "application/json"
+    ) -> tuple[dict[str, Any], bool]:
+        """Post one report body as-is (JSON, or a workbook with the XLSX content type);
+        returns (receipt, replay) - replay when already received."""
         response = self._call(
-            "POST", "/v1/reports", content=body, headers={"Content-Type": "application/json"}
+            "POST", "/v1/reports", content=body, headers={"Content-Type": content_type}
         )
         return response.json(), response.status_code == 200
 

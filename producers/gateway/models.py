@@ -22,7 +22,10 @@ class Receipt(BaseModel):
     topic: str
     partition: int
     offset: int
-    sha256: str = Field(description="Hex SHA-256 of the body exactly as posted")
+    sha256: str = Field(
+        description="Hex SHA-256 of the JSON on the topic: the body exactly as posted, or for "
+        "a workbook (XLSX) the JSON document it was converted to"
+    )
 
 
 class FindingOut(BaseModel):
@@ -105,6 +108,9 @@ class Problem(BaseModel):
 class IssueOut(BaseModel):
     pointer: str = Field(description='RFC 6901 JSON pointer of the problem ("" = whole body)')
     message: str
+    cell: str | None = Field(
+        None, description='Workbook uploads: the cell or sheet, e.g. "milestones!F7" ("" = file)'
+    )
 
 
 class ValidationProblem(BaseModel):

@@ -10,14 +10,15 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from producers.gateway import dryrun, models, receipts, service
+from producers.gateway import dryrun, models, receipts, service, uploads
 from producers.gateway.auth import Caller
 from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
 from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BROKER_DOWN_S
 from producers.gateway.publisher import broker_reachable
 from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
-from schemas.contract import ContractViolation, check_report, parse_json, schema
+from producers.gateway.uploads import UploadInvalid
+from schemas.contract import schema
 from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
 from warehouse import reads
 from warehouse.errors import WarehouseError
@@ -51,11 +52,11 @@ def _unavailable(detail: str) -> HTTPException:
 MAX_LISTED_ISSUES = 200  # a 2 MB body of unknown keys must not buy a 10 MB answer
 
 
-def _invalid(violation: ContractViolation) -> JSONResponse:
-    shown = violation.issues[:MAX_LISTED_ISSUES]
-    issues = [{"pointer": i.pointer, "message": i.message} for i in shown]
-    if len(violation.issues) > len(shown):
-        more = len(violation.issues) - len(shown)
+def _invalid(invalid: UploadInvalid) -> JSONResponse:
+    shown = invalid.issues[:MAX_LISTED_ISSUES]
+    issues = [i.as_dict() for i in shown]
+    if len(invalid.issues) > len(shown):
+        more = len(invalid.issues) - len(shown)
         issues.append({"pointer": "", "message": f"... and {more} more problems not listed"})
     return JSONResponse({"detail": issues}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
@@ -74,19 +75,38 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _is_json(content_type: str | None) -> bool:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media == "application/json"
+def _media(request: Request) -> str:
+    media = uploads.media_type(request.headers.get("content-type"))
+    if media is None:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Type must be {uploads.JSON} or {uploads.XLSX} (a workbook made with "
+            f"`resilience template`), got {request.headers.get('content-type') or 'none'}",
+        )
+    return media
 
 
-def _parse_and_check(caller: Principal, body: bytes, limit: int) -> dict:
-    """Parse, check the country, then the contract: one threadpool hop for all three."""
-    doc = parse_json(body, max_bytes=limit)
-    service.check_may_submit(caller, doc.get("country") if isinstance(doc, dict) else None)
-    issues = check_report(doc)
-    if issues:
-        raise ContractViolation(issues)
-    return doc
+async def _upload(request: Request, state: GatewayState, caller: Principal) -> uploads.Upload:
+    """The posted report read (JSON or workbook), its country and contract checked: one
+    threadpool hop. Raises UploadInvalid, Forbidden, BodyTooLarge (JSON over the limit)."""
+    media = _media(request)
+    limit = uploads.body_limit(media, state.settings)
+    try:
+        body = await _read_body(request, limit)
+    except BodyTooLarge:
+        if media == uploads.XLSX:
+            raise uploads.too_large(limit) from None
+        raise
+    return await run_in_threadpool(uploads.read_upload, caller, media, body, state.settings)
+
+
+_BODY = {
+    "required": True,
+    "content": {
+        uploads.JSON: {"schema": {"$ref": "#/components/schemas/ReportV1"}},
+        uploads.XLSX: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
 
 
 @router.post(
@@ -95,45 +115,38 @@ def _parse_and_check(caller: Principal, body: bytes, limit: int) -> dict:
     response_model=models.Receipt,
     summary="Submit one report",
     description=(
-        "Body: one v1 report, `Content-Type: application/json`, posted as-is to Kafka. "
+        "Body: one v1 report, `Content-Type: application/json`, posted as-is to Kafka; or "
+        "the submitters' workbook (`resilience template`, Content-Type "
+        "`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), converted to "
+        "the v1 document, which is published as JSON (the receipt's sha256 is that JSON's). "
         "**202** with the receipt once the broker acknowledged it. Idempotent on "
         "`submission_id`: the same id with the same body answers **200** with the first "
         "receipt (nothing is produced again); the same id with another body is **409**."
     ),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}}},
-        }
-    },
+    openapi_extra={"requestBody": _BODY},
     responses={
         200: {"model": models.Receipt, "description": "Replay of an already received body"},
         401: READ_ERRORS[401],
         403: {**_p, "description": "The token may not submit for this country"},
         409: {**_p, "description": "submission_id already used for a different body"},
         413: {**_p, "description": "Body larger than the limit"},
-        415: {**_p, "description": "Content-Type is not application/json"},
-        422: {"model": models.ValidationProblem, "description": "Every structural problem"},
+        415: {**_p, "description": "Content-Type is neither JSON nor XLSX"},
+        422: {
+            "model": models.ValidationProblem,
+            "description": "Every structural problem (a workbook's: each with its cell)",
+        },
         503: {**_RETRY, "description": "Broker unavailable or too busy; retry is safe"},
     },
 )
 async def post_report(request: Request, caller: Caller) -> Any:
     state = _state(request)
-    limit = state.settings.gateway_max_body_bytes
     try:
         service.check_may_submit(caller, None)
-        if not _is_json(request.headers.get("content-type")):
-            raise HTTPException(
-                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json, got "
-                f"{request.headers.get('content-type') or 'none'}",
-            )
-        body = await _read_body(request, limit)
         try:
-            doc = await run_in_threadpool(_parse_and_check, caller, body, limit)
-        except ContractViolation as violation:
-            return _invalid(violation)
-        receipt, created = await service.submit(state, doc, body)
+            upload = await _upload(request, state, caller)
+        except UploadInvalid as invalid:
+            return _invalid(invalid)
+        receipt, created = await service.submit(state, upload.document, upload.body)
     except Forbidden as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except BodyTooLarge as exc:
@@ -158,12 +171,6 @@ async def post_report(request: Request, caller: Caller) -> Any:
     )
 
 
-def _parse_for_dry_run(caller: Principal, body: bytes, limit: int) -> dict:
-    doc = parse_json(body, max_bytes=limit)
-    service.check_may_submit(caller, doc.get("country") if isinstance(doc, dict) else None)
-    return doc
-
-
 @router.post(
     "/reports:validate",
     response_model=models.DryRunResult,
@@ -175,38 +182,28 @@ def _parse_for_dry_run(caller: Principal, body: bytes, limit: int) -> dict:
         "goes to Kafka and nothing is stored; the answer says what the status would be, with "
         "the findings in the shape of a verdict."
     ),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}}},
-        }
-    },
+    openapi_extra={"requestBody": _BODY},
     responses={
         401: READ_ERRORS[401],
         403: {**_p, "description": "The token may not submit for this country"},
         413: {**_p, "description": "Body larger than the limit"},
-        415: {**_p, "description": "Content-Type is not application/json"},
-        422: {"model": models.ValidationProblem, "description": "Every structural problem"},
+        415: {**_p, "description": "Content-Type is neither JSON nor XLSX"},
+        422: {
+            "model": models.ValidationProblem,
+            "description": "Every structural problem (a workbook's: each with its cell)",
+        },
         503: {**_RETRY, "description": "The last accepted cycle cannot be read now, or busy"},
     },
 )
 async def validate_report(request: Request, caller: Caller) -> Any:
     state = _state(request)
-    limit = state.settings.gateway_max_body_bytes
     try:
         service.check_may_submit(caller, None)
-        if not _is_json(request.headers.get("content-type")):
-            raise HTTPException(
-                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json, got "
-                f"{request.headers.get('content-type') or 'none'}",
-            )
-        body = await _read_body(request, limit)
         try:
-            doc = await run_in_threadpool(_parse_for_dry_run, caller, body, limit)
-            answer = await dryrun.dry_run(state, caller, doc)
-        except ContractViolation as violation:
-            return _invalid(violation)
+            upload = await _upload(request, state, caller)
+        except UploadInvalid as invalid:
+            return _invalid(invalid)
+        answer = await dryrun.dry_run(state, caller, upload.document, cell_of=upload.cell_of)
     except Forbidden as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except BodyTooLarge as exc:

@@ -163,7 +163,7 @@ def _validate_remote(files: list[Path]) -> None:
     """Each file through the gateway's dry run: the verdict it would get, with the
     cross-report rules against your last accepted cycle; nothing is stored."""
     from common.settings import get_settings
-    from producers.client import GatewayClient, GatewayError
+    from producers.client import GatewayCallFailed, GatewayClient
 
     settings = get_settings()
     if settings.token is None or not settings.token.get_secret_value().strip():
@@ -180,7 +180,7 @@ def _validate_remote(files: list[Path]) -> None:
                 continue
             try:
                 answer = client.dry_run(body, content_type_of(path))
-            except GatewayError as exc:
+            except GatewayCallFailed as exc:
                 failed = True
                 out.print(f"[bold red]{path}: refused[/] {exc.describe()}")
                 continue
@@ -197,6 +197,13 @@ def _validate_remote(files: list[Path]) -> None:
             failed = failed or answer["status"] == "rejected"
     if failed:
         raise typer.Exit(1)
+
+
+def findings_with_cells(findings: list[dict], cells: Any) -> list[dict]:
+    """A verdict's findings, each with its cell when the report came from a workbook here."""
+    if cells is None:
+        return findings
+    return [{**f, "cell": _cell(cells, f.get("location") or "", f["rule_code"])} for f in findings]
 
 
 def _cell(cells: Any, location: str, rule_code: str) -> str | None:

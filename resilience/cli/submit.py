@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from resilience.cli.contract import content_type_of, is_workbook, read_report_file
+
 app = typer.Typer(no_args_is_help=True)
 token_app = typer.Typer(no_args_is_help=True, help="Issue, revoke and list gateway tokens.")
 gateway_app = typer.Typer(no_args_is_help=True, help="The submission gateway (HTTP).")
@@ -45,9 +47,16 @@ def _client(settings):
 
 
 def _check_locally(path: Path, max_bytes: int) -> tuple[bytes | None, list[str]]:
-    """The file's bytes when it is a structurally valid report, else the problems."""
+    """The file's bytes when it is a structurally valid report, else the problems (a
+    workbook's named by cell; the gateway converts it)."""
     from schemas.contract import ContractViolation, check_report, parse_json
 
+    if is_workbook(path):
+        report, problems, cells = read_report_file(path)
+        if report is None:
+            return None, problems
+        _cells_of[report["submission_id"]] = cells
+        return path.read_bytes(), []
     try:
         body = path.read_bytes()
     except OSError as exc:
@@ -59,15 +68,28 @@ def _check_locally(path: Path, max_bytes: int) -> tuple[bytes | None, list[str]]
     return (None, [str(i) for i in issues]) if issues else (body, [])
 
 
+_cells_of: dict = {}  # submission_id -> CellMap of a workbook submitted in this command
+
+
 def _findings_table(report: dict) -> Table:
-    table = Table(title=f"{report['submission_id']} findings", title_justify="left")
-    for column in ("severity", "rule", "location", "message"):
+    from resilience.cli.contract import findings_with_cells
+
+    found = findings_with_cells(report.get("findings", []), _cells_of.get(report["submission_id"]))
+    return _table(report["submission_id"], found)
+
+
+def _table(submission_id: str, findings: list[dict]) -> Table:
+    table = Table(title=f"{submission_id} findings", title_justify="left")
+    with_cells = any(f.get("cell") for f in findings)
+    for column in ("severity", "rule", *(["cell"] if with_cells else []), "location", "message"):
         table.add_column(column, overflow="fold")
-    for f in report.get("findings", []):
+    for f in findings:
         style = SEVERITY_STYLE.get(f["severity"], "")
+        cells = [f.get("cell") or ""] if with_cells else []
         table.add_row(
-            f"[{style}]{f['severity']}[/]", f["rule_code"], f.get("location") or "", f["message"]
-        )
+            f"[{style}]{f['severity']}[/]", f["rule_code"], *cells, f.get("location") or "",
+            f["message"],
+        )  # fmt: skip
     return table
 
 
@@ -77,7 +99,7 @@ def _status(status: str) -> str:
 
 @app.command()
 def submit(
-    files: Annotated[list[Path], typer.Argument(help="Report JSON files (v1 contract)")],
+    files: Annotated[list[Path], typer.Argument(help="Report files: JSON (v1) or .xlsx")],
     wait: Annotated[bool, typer.Option("--wait", help="Wait until each report is judged")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits per report")] = 300.0,
 ) -> None:
@@ -105,7 +127,7 @@ def submit(
                     progress.console.print(f"  {problem}")
             else:
                 try:
-                    receipt, replay = client.submit(body)
+                    receipt, replay = client.submit(body, content_type_of(path))
                 except GatewayCallFailed as exc:
                     failed += 1
                     progress.console.print(f"[red]{path}: refused[/] {exc.describe()}")

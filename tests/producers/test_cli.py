@@ -125,3 +125,30 @@ def test_validate_remote_prints_the_verdict_it_would_get(cli, gateway, tmp_path)
     assert "MIL-003" in result.stdout and "/measures/0/milestones/0" in result.stdout
     other = cli("validate", "--remote", str(path), token=gateway.issue_token("DEU"))
     assert other.exit_code == 1 and "HTTP 403" in other.output
+
+
+def test_a_workbook_is_checked_by_cell_then_submitted(cli, gateway, tmp_path):
+    import openpyxl
+
+    from producers.workbook.template import write_workbook
+
+    token = gateway.issue_token("FRA")
+    report = make_report("FRA")
+    good = tmp_path / "fra.xlsx"
+    good.write_bytes(write_workbook(report))
+    book = openpyxl.load_workbook(good)
+    book["milestones"]["F5"] = 40  # the done milestone at 40 %
+    book["risks"]["C5"] = "=1+1"  # a formula
+    book.save(tmp_path / "formula.xlsx")
+    del book["risks"]["C5"]
+    book["risks"]["C5"] = 4
+    book.save(tmp_path / "done40.xlsx")
+
+    refused = cli("submit", str(tmp_path / "formula.xlsx"), token=token)
+    assert refused.exit_code == 1 and "risks!C5: a formula (=1+1)" in refused.output
+    checked = cli("validate", "--remote", str(tmp_path / "done40.xlsx"), token=token)
+    assert checked.exit_code == 0, checked.output
+    assert "MIL-003" in checked.stdout and "milestones!F5" in checked.stdout
+    sent = cli("submit", str(good), token=token)
+    assert sent.exit_code == 0, sent.output
+    assert f"received {report['submission_id']} FRA 2026-H1 v1" in sent.stdout
