@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from resilience.cli import output
 
 app = typer.Typer(no_args_is_help=True)
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SEVERITY_STYLE = {"BLOCKER": "bold red", "ERROR": "red", "WARNING": "yellow", "INFO": "dim"}
 STATUS_STYLE = {"accepted": "green", "accepted_with_warnings": "yellow", "rejected": "bold red"}
@@ -51,13 +50,15 @@ def generate(
     wanted_cycles = _codes(cycles) or ["2026-H1"]
     unknown = [c for c in wanted_countries or [] if c not in reference.allies()]
     if unknown:
-        err.print(f"[red]unknown countries:[/] {', '.join(unknown)} (use ISO3 codes, e.g. BEL)")
+        output.err().print(
+            f"[red]unknown countries:[/] {', '.join(unknown)} (use ISO3 codes, e.g. BEL)"
+        )
         raise typer.Exit(2)
     for cycle in wanted_cycles:
         try:
             reference.cycle_bounds(cycle)
         except ValueError as exc:
-            err.print(f"[red]{exc}[/]")
+            output.err().print(f"[red]{exc}[/]")
             raise typer.Exit(2) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     planted: dict[str, list[dict]] = {}
@@ -74,7 +75,7 @@ def generate(
         n += 1
     (out_dir / "planted.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
     with_defects = sum(1 for defects in planted.values() if defects)
-    out.print(
+    output.out().print(
         f"wrote {n} reports to {out_dir} ({with_defects} with planted defects, see planted.json)"
     )
 
@@ -95,14 +96,16 @@ def template(
     if from_report is not None:
         report, problems, _ = read_report_file(from_report)
         if report is None:
-            out.print(f"[bold red]{from_report}: not a valid v1 report[/] ({len(problems)} issues)")
+            output.out().print(
+                f"[bold red]{from_report}: not a valid v1 report[/] ({len(problems)} issues)"
+            )
             for problem in problems:
-                out.print(f"  {problem}")
+                output.out().print(f"  {problem}")
             raise typer.Exit(1)
     xlsx.parent.mkdir(parents=True, exist_ok=True)
     xlsx.write_bytes(write_workbook(report))
     what = f"pre-filled from {from_report}" if from_report else "empty"
-    out.print(f"wrote {xlsx} ({what})")
+    output.out().print(f"wrote {xlsx} ({what})")
 
 
 def is_workbook(path: Path) -> bool:
@@ -167,7 +170,9 @@ def _validate_remote(files: list[Path]) -> None:
 
     settings = get_settings()
     if settings.token is None or not settings.token.get_secret_value().strip():
-        err.print("[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)")
+        output.err().print(
+            "[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)"
+        )
         raise typer.Exit(2)
     failed = False
     with GatewayClient(settings.gateway_url, settings.token.get_secret_value().strip()) as client:
@@ -176,24 +181,24 @@ def _validate_remote(files: list[Path]) -> None:
                 body = path.read_bytes()
             except OSError as exc:
                 failed = True
-                out.print(f"[bold red]{path}: cannot read:[/] {exc.strerror or exc}")
+                output.out().print(f"[bold red]{path}: cannot read:[/] {exc.strerror or exc}")
                 continue
             try:
                 answer = client.dry_run(body, content_type_of(path))
             except GatewayCallFailed as exc:
                 failed = True
-                out.print(f"[bold red]{path}: refused[/] {exc.describe()}")
+                output.out().print(f"[bold red]{path}: refused[/] {exc.describe()}")
                 continue
             style = STATUS_STYLE[answer["status"]]
             prior = answer.get("prior_cycle") or "none"
-            out.print(
+            output.out().print(
                 f"{path}: would be [{style}]{answer['status']}[/]  {answer['country']} "
                 f"{answer['cycle']} v{answer['version']} (compared with cycle {prior})"
             )
             for note in answer.get("notes", []):
-                out.print(f"  note: {note}")
+                output.out().print(f"  note: {note}")
             if answer["findings"]:
-                out.print(_findings_table(answer["findings"]))
+                output.out().print(_findings_table(answer["findings"]))
             failed = failed or answer["status"] == "rejected"
     if failed:
         raise typer.Exit(1)
@@ -248,9 +253,9 @@ def validate(
         doc, issues, cells[str(path)] = read_report_file(path)
         if issues:
             failed = True
-            out.print(f"[bold red]{path}: not a valid v1 report[/] ({len(issues)} issues)")
+            output.out().print(f"[bold red]{path}: not a valid v1 report[/] ({len(issues)} issues)")
             for issue in issues:
-                out.print(f"  {issue}")
+                output.out().print(f"  {issue}")
             continue
         documents[str(path)] = doc
     if not documents:
@@ -261,19 +266,19 @@ def validate(
     try:
         result = validate_batch(list(documents.values()))
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     for path, doc in documents.items():
         judged = result[doc["submission_id"]]
         style = STATUS_STYLE[judged.status]
-        out.print(
+        output.out().print(
             f"{path}: [{style}]{judged.status}[/]  {doc['country']} {doc['cycle']} "
             f"v{doc['version']}"
         )
         failed = failed or judged.status == "rejected"
         if not judged.findings:
             continue
-        out.print(
+        output.out().print(
             _findings_table(
                 [
                     {
@@ -289,6 +294,6 @@ def validate(
             )
         )
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    out.print(f"{len(documents)} reports validated in {result.duration_s:.2f}s: {counts}")
+    output.out().print(f"{len(documents)} reports validated in {result.duration_s:.2f}s: {counts}")
     if failed:
         raise typer.Exit(1)

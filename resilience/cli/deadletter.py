@@ -10,18 +10,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from resilience.cli import output
+
 app = typer.Typer(no_args_is_help=True, help="Dead-lettered events: list them, replay them.")
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code=2)
 
 
 def _settings():
@@ -51,7 +44,7 @@ def list_command(
     try:
         entries = list_dead_letters(_settings(), submission)
     except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc)) from None
     shown = [d for d in entries if show_all or d.open]
     table = Table(title=f"Dead letters: {sum(d.open for d in entries)} open of {len(entries)}")
     for column in ("event", "submission", "dead-lettered", "reason", "replays", "now"):
@@ -67,9 +60,9 @@ def list_command(
             replays,
             now,
         )
-    console.print(table)
+    output.out().print(table)
     if any(d.open for d in entries):
-        console.print(
+        output.out().print(
             "after fixing the cause: resilience deadletter replay --all (or --submission ID)",
             highlight=False,
         )
@@ -84,7 +77,7 @@ def replay_command(
 ) -> None:
     """Judge open dead letters again with today's code; each is judged at most once."""
     if replay_all == (submission is not None):
-        raise _fail("say which: --submission ID or --all")
+        raise output.fail("say which: --submission ID or --all")
     from kafka.errors import KafkaError
 
     from pipeline.deadletter_replay import replay_dead_letters
@@ -94,16 +87,16 @@ def replay_command(
     try:
         result = replay_dead_letters(settings, submission_id=submission)
     except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc)) from None
     except KafkaError as exc:
-        raise _fail(f"Kafka at {settings.kafka_bootstrap_servers} failed: {exc}") from None
+        raise output.fail(f"Kafka at {settings.kafka_bootstrap_servers} failed: {exc}") from None
     if result.asked == 0:
-        console.print("no open dead letters" + (f" for {submission}" if submission else ""))
+        output.out().print("no open dead letters" + (f" for {submission}" if submission else ""))
         return
     judged = ", ".join(f"{n} {status}" for status, n in sorted(result.judged.items()))
-    console.print(f"replayed {result.asked}: judged {judged or 'none'}", highlight=False)
+    output.out().print(f"replayed {result.asked}: judged {judged or 'none'}", highlight=False)
     for row in result.still_unjudgeable:
-        err.print(
+        output.err().print(
             f"[yellow]still not judgeable:[/] {row['topic']}/{row['partition']}@{row['offset']} "
             f"({row['submission_id'] or 'no submission id'}): {row['reason']}",
             highlight=False,

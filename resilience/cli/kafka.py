@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from common.settings import get_settings
+from resilience.cli import output
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
 
 
 @app.command()
@@ -28,18 +23,19 @@ def fetch() -> None:
     try:
         lib_dir = fetch_jars(settings.kafka_lib_dir)
     except BrokerError as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc), code=1) from None
     jars = sorted(lib_dir.glob("*.jar"))
     size_mb = sum(jar.stat().st_size for jar in jars) / 1e6
-    console.print(f"{len(jars)} jars ({size_mb:.0f} MB) in {lib_dir}")
+    output.out().print(f"{len(jars)} jars ({size_mb:.0f} MB) in {lib_dir}")
 
 
 @app.command()
 def up(
-    port: int = typer.Option(
-        None, help="Port to listen on (0 = any free one) [RESILIENCE_KAFKA_PORT]"
-    ),
-    timeout: float = typer.Option(90, help="Seconds to wait until the broker answers"),
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port to listen on (0 = any free one) [RESILIENCE_KAFKA_PORT]"),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait until the broker answers")] = 90,
 ) -> None:
     """Start the single-node KRaft broker on 127.0.0.1 and wait until it answers."""
     from resilience.stack.kafka_broker import BrokerError
@@ -54,11 +50,11 @@ def up(
             timeout_s=timeout,
         )
     except BrokerError as exc:
-        raise _fail(str(exc)) from None
-    console.print(f"Kafka broker running: pid {info.pid}, bootstrap {info.bootstrap}")
-    console.print(f"log: {info.log_file}")
+        raise output.fail(str(exc), code=1) from None
+    output.out().print(f"Kafka broker running: pid {info.pid}, bootstrap {info.bootstrap}")
+    output.out().print(f"log: {info.log_file}")
     if info.bootstrap not in settings.bootstrap_list:
-        console.print(
+        output.out().print(
             f"[yellow]note:[/yellow] RESILIENCE_KAFKA_BOOTSTRAP_SERVERS is "
             f"{settings.kafka_bootstrap_servers}; export "
             f"RESILIENCE_KAFKA_BOOTSTRAP_SERVERS={info.bootstrap} to use this broker"
@@ -66,14 +62,16 @@ def up(
 
 
 @app.command()
-def down(timeout: float = typer.Option(30, help="Seconds before SIGTERM becomes SIGKILL")) -> None:
+def down(
+    timeout: Annotated[float, typer.Option(help="Seconds before SIGTERM becomes SIGKILL")] = 30,
+) -> None:
     """Stop the local broker (its data stays in the run directory)."""
     from resilience.stack.kafka_broker import down as broker_down
 
     if broker_down(get_settings().run_dir, timeout_s=timeout):
-        console.print("Kafka broker stopped")
+        output.out().print("Kafka broker stopped")
     else:
-        console.print("no Kafka broker was running")
+        output.out().print("no Kafka broker was running")
 
 
 @app.command()
@@ -83,10 +81,10 @@ def status() -> None:
 
     info = broker_status(get_settings().run_dir)
     if info is None:
-        console.print("Kafka broker: not running")
+        output.out().print("Kafka broker: not running")
         raise typer.Exit(code=1)
-    console.print(f"Kafka broker: running, pid {info.pid}, bootstrap {info.bootstrap}")
-    console.print(f"log: {info.log_file}\ndata: {info.data_dir}")
+    output.out().print(f"Kafka broker: running, pid {info.pid}, bootstrap {info.bootstrap}")
+    output.out().print(f"log: {info.log_file}\ndata: {info.data_dir}")
 
 
 @app.command()
@@ -98,14 +96,14 @@ def topics() -> None:
     try:
         created = ensure_topics(settings)
     except TopicError as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc), code=1) from None
     for name in (settings.report_topic, settings.dead_letter_topic):
         state = "created" if name in created else "exists"
-        console.print(f"{name}: {state} ({settings.topic_partitions} partitions wanted)")
+        output.out().print(f"{name}: {state} ({settings.topic_partitions} partitions wanted)")
 
 
 @app.command()
-def smoke(count: int = typer.Option(6, min=1, max=1000, help="Events to send")) -> None:
+def smoke(count: Annotated[int, typer.Option(min=1, max=1000, help="Events to send")] = 6) -> None:
     """Round trip through the broker: produce keyed events, consume them back, commit.
 
     Producer with acks=all and idempotence; consumer group with manual commits. Prints
@@ -117,7 +115,7 @@ def smoke(count: int = typer.Option(6, min=1, max=1000, help="Events to send")) 
     try:
         result = run_smoke(get_settings(), count=count)
     except (SmokeError, TopicError) as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc), code=1) from None
     consumed = set(result.consumed)
     table = Table(title=f"smoke: topic {result.topic}, group {result.group}")
     for column in ("key", "partition", "offset", "consumed"):
@@ -125,9 +123,9 @@ def smoke(count: int = typer.Option(6, min=1, max=1000, help="Events to send")) 
     for record in result.produced:
         back = "yes" if record in consumed else "[red]no[/red]"
         table.add_row(record.key, str(record.partition), str(record.offset), back)
-    console.print(table)
+    output.out().print(table)
     commits = ", ".join(f"p{p}={o}" for p, o in sorted(result.committed.items()))
-    console.print(f"committed offsets: {commits or 'none'}")
+    output.out().print(f"committed offsets: {commits or 'none'}")
     if not result.ok:
-        raise _fail(f"{len(result.missing)} of {count} events did not come back")
-    console.print(f"ok: {count} events produced and consumed back")
+        raise output.fail(f"{len(result.missing)} of {count} events did not come back", code=1)
+    output.out().print(f"ok: {count} events produced and consumed back")

@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from resilience.cli import output
 from schemas.vocabulary import COUNTRY_PATTERN, CYCLE_PATTERN
 
 app = typer.Typer(no_args_is_help=True)
 
 _CYCLE = re.compile(CYCLE_PATTERN)
 _COUNTRY = re.compile(COUNTRY_PATTERN)
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code=2)
 
 
 def _show(title: str, summary: dict) -> None:
@@ -30,14 +26,17 @@ def _show(title: str, summary: dict) -> None:
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
         table.add_row(key.replace("_", " "), str(value))
-    Console().print(table)
+    output.out().print(table)
 
 
 @app.command("ingest")
 def ingest_command(
-    max_batches: int = typer.Option(
-        None, "--max-batches", min=1, help="Stop after this many batches (default: settings)."
-    ),
+    max_batches: Annotated[
+        int | None,
+        typer.Option(
+            "--max-batches", min=1, help="Stop after this many batches (default: settings)."
+        ),
+    ] = None,
 ) -> None:
     """Drain the report topic once: validate, load, then commit the offsets."""
     from kafka.errors import KafkaError
@@ -51,24 +50,28 @@ def ingest_command(
     try:
         result = drain(settings, max_batches=max_batches)
     except (IngestFailed, TopicMissing, WarehouseError) as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc)) from None
     except KafkaError as exc:
-        raise _fail(f"Kafka at {settings.kafka_bootstrap_servers} failed: {exc}") from None
+        raise output.fail(f"Kafka at {settings.kafka_bootstrap_servers} failed: {exc}") from None
     _show("ingest", result.summary())
 
 
 @app.command("replay")
 def replay_command(
-    cycle: str = typer.Option(None, "--cycle", help="Only this cycle, e.g. 2026-H1."),
-    country: str = typer.Option(None, "--country", help="Only this ally (ISO3, e.g. FRA)."),
+    cycle: Annotated[
+        str | None, typer.Option("--cycle", help="Only this cycle, e.g. 2026-H1.")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Only this ally (ISO3, e.g. FRA).")
+    ] = None,
 ) -> None:
     """Re-validate landed events with the current suites (new verdicts, trigger replay)."""
     if cycle is not None and not _CYCLE.match(cycle):
-        raise _fail(f"--cycle {cycle!r} is not a cycle like 2026-H1 or 2026-H2")
+        raise output.fail(f"--cycle {cycle!r} is not a cycle like 2026-H1 or 2026-H2")
     if country is not None:
         country = country.upper()
         if not _COUNTRY.match(country):
-            raise _fail(f"--country {country!r} is not an ISO 3166-1 alpha-3 code like FRA")
+            raise output.fail(f"--country {country!r} is not an ISO 3166-1 alpha-3 code like FRA")
     from common.settings import get_settings
     from pipeline.replay import replay
     from warehouse.errors import WarehouseError
@@ -76,5 +79,5 @@ def replay_command(
     try:
         result = replay(get_settings(), cycle=cycle, country=country)
     except WarehouseError as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc)) from None
     _show("replay", result.summary())

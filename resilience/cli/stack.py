@@ -3,23 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from common.settings import get_settings
+from resilience.cli import output
 
 app = typer.Typer(no_args_is_help=True)
 stack_app = typer.Typer(no_args_is_help=True, help="The local stack: Kafka, Airflow, gateway.")
 app.add_typer(stack_app, name="stack")
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
 
 
 def _stack_errors() -> tuple[type[Exception], ...]:
@@ -60,26 +54,27 @@ def login_lines(settings, airflow_url: str) -> list[str]:
 
 @stack_app.command("up")
 def stack_up(
-    airflow_port: int = typer.Option(
-        None, help="Port of the Airflow api-server (default: the last one used, else 8080)"
-    ),
+    airflow_port: Annotated[
+        int | None,
+        typer.Option(help="Port of the Airflow api-server (default: the last one used, else 8080)"),
+    ] = None,
 ) -> None:
     """Start Kafka, the topics, the warehouse, Airflow and the gateway; a no-op when running."""
     from resilience.stack import stack
 
     settings = get_settings()
     try:
-        with console.status("starting the stack") as spinner:
+        with output.out().status("starting the stack") as spinner:
             info = stack.up(
                 settings,
                 airflow_port=airflow_port,
                 progress=lambda message: spinner.update(f"starting: {message}"),
             )
     except _stack_errors() as exc:
-        raise _fail(str(exc)) from None
-    console.print(_status_table(info.settings))
+        raise output.fail(str(exc), code=1) from None
+    output.out().print(_status_table(info.settings))
     for line in login_lines(info.settings, info.airflow_url):
-        console.print(line, highlight=False)
+        output.out().print(line, highlight=False)
 
 
 @stack_app.command("down")
@@ -88,11 +83,11 @@ def stack_down() -> None:
     from resilience.stack import stack
 
     settings = get_settings()
-    with console.status("stopping the stack"):
+    with output.out().status("stopping the stack"):
         stopped = stack.down(settings)
     for component, pid in stopped.items():
         state = f"stopped pid {pid}" if pid else "was not running"
-        console.print(f"{component:24} {state}", highlight=False)
+        output.out().print(f"{component:24} {state}", highlight=False)
 
 
 @stack_app.command("status")
@@ -101,7 +96,7 @@ def stack_status() -> None:
     from resilience.stack import stack
 
     settings = get_settings()
-    console.print(_status_table(settings))
+    output.out().print(_status_table(settings))
     if not all(row.healthy for row in stack.status(settings)):
         raise typer.Exit(code=1)
 
@@ -116,21 +111,21 @@ def ops_status_command() -> None:
     from resilience.stack import ops_status, stack
 
     settings = stack.effective_settings(get_settings())
-    with console.status("collecting status"):
+    with output.out().status("collecting status"):
         found = ops_status.collect(settings, stack.airflow_url(settings))
 
     level, lines = found.headline()
     style = {"stalled": "bold red", "attention": "bold yellow", "ok": "green"}[level]
     for n, line in enumerate(lines):
-        console.print(f"[{style}]{line}[/]" if n == 0 else f"  {line}", highlight=False)
+        output.out().print(f"[{style}]{line}[/]" if n == 0 else f"  {line}", highlight=False)
     lag = Table(title=f"Consumer lag of group {settings.ingest_group}")
     for column in ("topic", "partition", "end offset", "committed", "lag"):
         lag.add_column(column)
     for p in found.lag:
         lag.add_row(p.topic, str(p.partition), str(p.end), str(p.committed or "-"), str(p.lag))
-    console.print(lag)
+    output.out().print(lag)
     if found.dead_letters is not None:
-        console.print(
+        output.out().print(
             f"dead-lettered events on {settings.dead_letter_topic}: {found.dead_letters}",
             highlight=False,
         )
@@ -142,7 +137,7 @@ def ops_status_command() -> None:
         runs.add_row(
             r.dag_id, r.run_id or "never ran", r.state or "-", r.run_after or "-", r.end_date or "-"
         )
-    console.print(runs)
+    output.out().print(runs)
 
     if found.verdicts:
         verdicts = Table(title=f"Verdicts, cycle {found.verdicts[0]['cycle']} (analyst copy)")
@@ -156,36 +151,40 @@ def ops_status_command() -> None:
                     for k in ("submissions", "n_blocker", "n_error", "n_warning", "n_info")
                 ),
             )
-        console.print(verdicts)
+        output.out().print(verdicts)
     if found.quarantine:
         quarantine = Table(title="Quarantined rows, same cycle")
         for column in ("source", "severity", "rows"):
             quarantine.add_column(column)
         for q in found.quarantine:
             quarantine.add_row(q["source"], q["severity"], str(q["rows"]))
-        console.print(quarantine)
+        output.out().print(quarantine)
 
     fresh = Table(title="Freshness")
     for column in ("database", "file modified", "latest verdict", "note"):
         fresh.add_column(column, no_wrap=column != "note")
     for f in found.freshness:
         fresh.add_row(f.label, _when(f.modified), _when(f.latest_judged_at), f.note)
-    console.print(fresh)
+    output.out().print(fresh)
     for f in found.freshness:
-        console.print(f"{f.label}: {f.path}", highlight=False)
+        output.out().print(f"{f.label}: {f.path}", highlight=False)
     for problem in found.problems:
-        err.print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
+        output.err().print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
 
 
 @app.command("demo")
 def demo_command(
-    keep_running: bool = typer.Option(
-        False, "--keep-running", help="Leave the stack running afterwards (stop: stack down)"
-    ),
-    timeout: float = typer.Option(300, help="Seconds to wait for every verdict"),
-    airflow_port: int = typer.Option(
-        None, help="Port of the Airflow api-server (default: the last one used, else 8080)"
-    ),
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            "--keep-running", help="Leave the stack running afterwards (stop: stack down)"
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every verdict")] = 300,
+    airflow_port: Annotated[
+        int | None,
+        typer.Option(help="Port of the Airflow api-server (default: the last one used, else 8080)"),
+    ] = None,
 ) -> None:
     """The whole flow live: 32 allies' reports -> gateway -> Kafka -> Airflow + GX -> DuckDB.
 
@@ -197,10 +196,10 @@ def demo_command(
     try:
         demo.run(
             get_settings(),
-            console,
+            output.out(),
             keep_running=keep_running,
             airflow_port=airflow_port,
             timeout_s=timeout,
         )
     except (demo.DemoError, *_stack_errors()) as exc:
-        raise _fail(str(exc)) from None
+        raise output.fail(str(exc), code=1) from None

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from resilience.cli import output
 from resilience.cli.contract import content_type_of, is_workbook, read_report_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -19,11 +19,6 @@ token_app = typer.Typer(no_args_is_help=True, help="Issue, revoke and list gatew
 gateway_app = typer.Typer(no_args_is_help=True, help="The submission gateway (HTTP).")
 app.add_typer(token_app, name="token")
 app.add_typer(gateway_app, name="gateway")
-
-
-def _console(*, stderr: bool = False) -> Console:
-    """Built per command (not at import) so it sees the caller's terminal and COLUMNS."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 SEVERITY_STYLE = {"BLOCKER": "bold red", "ERROR": "red", "WARNING": "yellow", "INFO": "dim"}
@@ -39,7 +34,7 @@ def _client(settings):
     from producers.client import GatewayClient
 
     if settings.token is None or not settings.token.get_secret_value().strip():
-        _console(stderr=True).print(
+        output.err().print(
             "[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)"
         )
         raise typer.Exit(2)
@@ -115,7 +110,7 @@ def submit(
     settings = get_settings()
     failed = 0
     received: list[dict] = []
-    with _client(settings) as client, Progress(console=_console(stderr=True), transient=True,
+    with _client(settings) as client, Progress(console=output.err(), transient=True,
                                                disable=len(files) < 3) as progress:  # fmt: skip
         task = progress.add_task("submitting", total=len(files))
         for path in files:
@@ -133,7 +128,7 @@ def submit(
                     progress.console.print(f"[red]{path}: refused[/] {exc.describe()}")
                 else:
                     received.append(receipt)
-                    _console().print(
+                    output.out().print(
                         f"{path}: {'already received' if replay else 'received'} "
                         f"{receipt['submission_id']} {receipt['country']} {receipt['cycle']} "
                         f"v{receipt['version']} -> {receipt['topic']}[{receipt['partition']}]"
@@ -146,23 +141,21 @@ def submit(
                     report = client.wait(receipt["submission_id"], timeout_s=timeout)
                 except GatewayCallFailed as exc:
                     failed += 1
-                    _console(stderr=True).print(
-                        f"[red]{receipt['submission_id']}:[/] {exc.describe()}"
-                    )
+                    output.err().print(f"[red]{receipt['submission_id']}:[/] {exc.describe()}")
                     continue
                 counts = ", ".join(f"{n} {s}" for s, n in report.get("counts", {}).items() if n)
-                _console().print(
+                output.out().print(
                     f"{report['submission_id']}: {_status(report['status'])}"
                     + (f" ({counts})" if counts else "")
                 )
                 if report["status"] == "received":
-                    _console().print(
+                    output.out().print(
                         f"  no verdict within {timeout:.0f}s; check later with `resilience reports`"
                     )
                 if report["status"] == "rejected":
                     failed += 1
                 if report.get("findings"):
-                    _console().print(_findings_table(report))
+                    output.out().print(_findings_table(report))
     if failed:
         raise typer.Exit(1)
 
@@ -180,7 +173,7 @@ def reports(
         try:
             found = client.reports(cycle=cycle, country=country)
         except GatewayCallFailed as exc:
-            _console(stderr=True).print(f"[red]{exc.describe()}[/]")
+            output.err().print(f"[red]{exc.describe()}[/]")
             raise typer.Exit(1) from None
     table = Table(title=f"{len(found)} submission(s)", title_justify="left")
     for column in ("submission_id", "country", "cycle", "version", "received_at", "status"):
@@ -190,7 +183,7 @@ def reports(
             r["submission_id"], r["country"], r["cycle"], str(r["version"]), r["received_at"],
             _status(r["status"]),
         )  # fmt: skip
-    _console().print(table)
+    output.out().print(table)
 
 
 @token_app.command("issue")
@@ -207,14 +200,14 @@ def token_issue(
     try:
         info, token = tokens.issue(settings.gateway_db, role=role, country=country, label=label)
     except ValueError as exc:
-        _console(stderr=True).print(f"[red]{exc}[/]")
+        output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     scope = info.country or "every country"
-    _console(stderr=True).print(
+    output.err().print(
         f"issued token {info.token_id} ({info.role}, {scope}, {info.label!r}); "
         "store it now, it is not shown again:"
     )
-    _console().print(token)
+    output.out().print(token)
 
 
 @token_app.command("revoke")
@@ -229,9 +222,9 @@ def token_revoke(
     try:
         tokens.revoke(get_settings().gateway_db, token_id)
     except UnknownToken as exc:
-        _console(stderr=True).print(f"[red]{exc}[/]")
+        output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
-    _console().print(f"revoked token {token_id}")
+    output.out().print(f"revoked token {token_id}")
 
 
 @token_app.command("list")
@@ -248,7 +241,7 @@ def token_list() -> None:
     for t in found:
         table.add_row(t.token_id, t.role, t.country or "*", t.label, t.created_at,
                       t.revoked_at or "")  # fmt: skip
-    _console().print(table)
+    output.out().print(table)
 
 
 @gateway_app.command("serve")

@@ -6,23 +6,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from resilience.cli import output
 
 app = typer.Typer(no_args_is_help=True)
 warehouse_app = typer.Typer(no_args_is_help=True, help="The DuckDB warehouse and its marts.")
 app.add_typer(warehouse_app, name="warehouse")
-
-
-def _out() -> Console:
-    """Built per call so the terminal size (and tests' COLUMNS) is read at print time."""
-    return Console()
-
-
-def _err() -> Console:
-    return Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -31,23 +24,23 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    """Print a WarehouseError as message + hint, exit code 2, no traceback."""
-    message = getattr(exc, "message", str(exc))
-    hint = getattr(exc, "hint", None)
-    _err().print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    if hint:
-        _err().print(f"[yellow]hint:[/] {hint}", highlight=False)
-    return typer.Exit(code=2)
-
-
 @app.command("sql")
 def sql_command(
-    query: str = typer.Argument(None, help="SQL to run; omit for an interactive prompt."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, csv or parquet."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the result here (parquet needs it)."),
-    schema: bool = typer.Option(False, "--schema", help="List tables and views with comments."),
-    db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
+    query: Annotated[
+        str | None, typer.Argument(help="SQL to run; omit for an interactive prompt.")
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, csv or parquet.")
+    ] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the result here (parquet needs it).")
+    ] = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="List tables and views with comments.")
+    ] = False,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Database file (default: the analyst copy).")
+    ] = None,
 ) -> None:
     """Query the analyst copy of the warehouse, read-only."""
     from common.settings import get_settings
@@ -58,13 +51,13 @@ def sql_command(
     try:
         con = open_analyst(path)
     except WarehouseError as exc:
-        raise _fail(exc) from None
+        raise output.fail_on(exc) from None
     try:
         if schema:
             table = Table("name", "kind", "comment", title=f"{path}")
             for name, kind, comment in schema_listing(con):
                 table.add_row(name, kind, comment)
-            _out().print(table)
+            output.out().print(table)
             return
         if query is None:
             _interactive(con)
@@ -73,7 +66,7 @@ def sql_command(
             relation = run_query(con, query)
             _emit(relation, fmt, out)
         except WarehouseError as exc:
-            raise _fail(exc) from None
+            raise output.fail_on(exc) from None
     finally:
         con.close()
 
@@ -82,7 +75,7 @@ def _interactive(con) -> None:
     from warehouse.errors import WarehouseError
     from warehouse.query import run_query
 
-    _err().print("read-only SQL on the analyst copy; end a query with ';', quit with .exit")
+    output.err().print("read-only SQL on the analyst copy; end a query with ';', quit with .exit")
     buffer: list[str] = []
     while True:
         try:
@@ -98,16 +91,16 @@ def _interactive(con) -> None:
         try:
             _emit(run_query(con, text), Format.table, None)
         except WarehouseError as exc:
-            _err().print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            output.err().print(f"[bold red]error:[/] {exc.message}", highlight=False)
             if exc.hint:
-                _err().print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+                output.err().print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
 
 
 def _emit(relation, fmt: Format, out: Path | None) -> None:
     from warehouse.errors import WarehouseError
 
     if relation is None:
-        _err().print("ok (no rows returned)")
+        output.err().print("ok (no rows returned)")
         return
     if fmt is Format.parquet:
         if out is None:
@@ -116,7 +109,7 @@ def _emit(relation, fmt: Format, out: Path | None) -> None:
 
         # Written by pyarrow: the analyst connection has no file access of its own.
         pq.write_table(relation.fetch_arrow_table(), out)
-        _err().print(f"wrote {out}")
+        output.err().print(f"wrote {out}")
         return
     if fmt is Format.csv:
         frame = relation.df()
@@ -124,7 +117,7 @@ def _emit(relation, fmt: Format, out: Path | None) -> None:
             frame.to_csv(sys.stdout, index=False)
         else:
             frame.to_csv(out, index=False)
-            _err().print(f"wrote {out}")
+            output.err().print(f"wrote {out}")
         return
     columns = relation.columns
     rows = relation.fetchall()
@@ -133,13 +126,15 @@ def _emit(relation, fmt: Format, out: Path | None) -> None:
     table = Table(*columns)
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
-    _out().print(table)
-    _err().print(f"{len(rows)} row(s)")
+    output.out().print(table)
+    output.err().print(f"{len(rows)} row(s)")
 
 
 @warehouse_app.command("migrate")
 def migrate_command(
-    db: Path = typer.Option(None, "--db", help="Warehouse file (default: settings)."),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Warehouse file (default: settings).")
+    ] = None,
 ) -> None:
     """Create or update the warehouse schema and load the reference data."""
     from common.settings import get_settings
@@ -155,14 +150,20 @@ def migrate_command(
         finally:
             con.close()
     except WarehouseError as exc:
-        raise _fail(exc) from None
-    _out().print(f"{path}: applied {', '.join(applied) if applied else 'nothing (up to date)'}")
+        raise output.fail_on(exc) from None
+    output.out().print(
+        f"{path}: applied {', '.join(applied) if applied else 'nothing (up to date)'}"
+    )
 
 
 @warehouse_app.command("publish")
 def publish_command(
-    db: Path = typer.Option(None, "--db", help="Warehouse file (default: settings)."),
-    analyst: Path = typer.Option(None, "--analyst", help="Analyst copy (default: settings)."),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Warehouse file (default: settings).")
+    ] = None,
+    analyst: Annotated[
+        Path | None, typer.Option("--analyst", help="Analyst copy (default: settings).")
+    ] = None,
 ) -> None:
     """Copy the warehouse atomically to the analyst copy."""
     from common.settings import get_settings
@@ -173,14 +174,18 @@ def publish_command(
     try:
         path = publish_analyst_copy(db or settings.warehouse_path, analyst or settings.analyst_path)
     except WarehouseError as exc:
-        raise _fail(exc) from None
-    _out().print(f"published {path}")
+        raise output.fail_on(exc) from None
+    output.out().print(f"published {path}")
 
 
 @warehouse_app.command("export")
 def export_command(
-    out: Path = typer.Argument(..., help="Folder to write <mart>/cycle=<cycle>/ Parquet into."),
-    db: Path = typer.Option(None, "--db", help="Database file (default: the analyst copy)."),
+    out: Annotated[
+        Path, typer.Argument(help="Folder to write <mart>/cycle=<cycle>/ Parquet into.")
+    ],
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Database file (default: the analyst copy).")
+    ] = None,
 ) -> None:
     """Export every mart as Parquet, partitioned by cycle."""
     from common.settings import get_settings
@@ -196,17 +201,19 @@ def export_command(
         finally:
             con.close()
     except WarehouseError as exc:
-        raise _fail(exc) from None
+        raise output.fail_on(exc) from None
     for table, rows in counts.items():
-        _out().print(f"{table}: {rows} rows")
+        output.out().print(f"{table}: {rows} rows")
 
 
 @warehouse_app.command("dictionary")
 def dictionary_command(
-    out: Path = typer.Option(None, "--out", help="Target (default docs/data-dictionary.md)."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Target (default docs/data-dictionary.md).")
+    ] = None,
 ) -> None:
     """Regenerate the data dictionary from the table and column comments."""
     from warehouse.dictionary import DICTIONARY_PATH, write_dictionary
 
     path = write_dictionary(out or DICTIONARY_PATH)
-    _out().print(f"wrote {path}")
+    output.out().print(f"wrote {path}")
