@@ -18,11 +18,13 @@ import secrets
 from collections.abc import Awaitable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from producers.gateway import receipts, service, tokens
 from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
@@ -242,36 +244,53 @@ def upload_as_workbook(request: Request) -> Response:
 # ------------------------------------------------------------------ check, then submit
 
 
+FORM_OVERHEAD_BYTES = 64_000  # multipart boundaries, headers and the CSRF field
+
+
 @router.post("/check")
-def check(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    session = _session(request)
+async def check(request: Request) -> Response:
+    """The form is parsed here, not by FastAPI, so that an oversized upload is refused by
+    its declared length before a byte of it is spooled to disk."""
+    session = await run_in_threadpool(_session, request)
     if session is None:
         return _to_sign_in()
-    if not session.csrf_ok(csrf_token):
-        return _csrf_refused(session)
     settings = _state(request).settings
     json_limit, xlsx_limit = settings.gateway_max_body_bytes, workbook_reader.MAX_BYTES
-    content = file.file.read(max(json_limit, xlsx_limit) + 1)
+    largest = max(json_limit, xlsx_limit)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > largest + FORM_OVERHEAD_BYTES:
+        return _refused(session, f"An upload may be at most {largest} bytes.", 413)
+    form = await request.form(max_files=1, max_fields=2)
+    file, csrf_token = form.get("file"), form.get("csrf_token")
+    if not session.csrf_ok(csrf_token if isinstance(csrf_token, str) else None):
+        return _csrf_refused(session)
+    if not isinstance(file, UploadFile):
+        return _refused(session, "Choose a file to check.", 422)
+    content = await file.read(largest + 1)
     filename = (file.filename or "upload")[:200]
     limit = xlsx_limit if checks.looks_like_xlsx(filename, content) else json_limit
     if len(content) > limit:
         return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
-    result = checks.check_upload(
-        session.principal, filename, content, json_limit=json_limit, xlsx_limit=xlsx_limit
+    result = await run_in_threadpool(
+        checks.check_upload,
+        session.principal,
+        filename,
+        content,
+        json_limit=json_limit,
+        xlsx_limit=xlsx_limit,
     )
     if result.submittable:
         assert result.body is not None
-        sessions.put_draft(
-            settings.gateway_db,
-            session,
-            filename=filename,
-            source=result.source,
-            body=result.body,
-            cells=checks.cells_to_json(result.cells) if result.cells else None,
+        await run_in_threadpool(
+            partial(
+                sessions.put_draft,
+                settings.gateway_db,
+                session,
+                filename=filename,
+                source=result.source,
+                body=result.body,
+                cells=checks.cells_to_json(result.cells) if result.cells else None,
+            )
         )
     return _check_page(session, result)
 

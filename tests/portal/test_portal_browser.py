@@ -206,7 +206,8 @@ def test_the_session_cookie_csrf_and_sign_out(page, gateway) -> None:
 
 def test_keyboard_only_sign_in_and_the_skip_link(page, gateway) -> None:
     page.goto("/portal/sign-in")
-    page.keyboard.type(gateway.issue_token("FRA"))  # the token field has the focus
+    expect(page.get_by_label("Submitter token")).to_be_focused()
+    page.keyboard.type(gateway.issue_token("FRA"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports of FRA")
     page.keyboard.press("Tab")
@@ -216,3 +217,16 @@ def test_keyboard_only_sign_in_and_the_skip_link(page, gateway) -> None:
     for landmark in ("banner", "navigation", "main", "contentinfo"):
         expect(page.get_by_role(landmark)).to_have_count(1)
     expect(page.get_by_label("Report file")).to_be_visible()  # every input has its label
+
+
+def test_an_upload_over_the_limit_is_refused_by_its_declared_size(page, gateway) -> None:
+    sign_in(page, gateway.issue_token("FRA"))
+    page.goto("/portal/")
+    too_big = b"PK\x03\x04" + b"\0" * 10_100_000  # past the workbook reader's 10 MB
+    page.get_by_label("Report file").set_input_files(
+        {"name": "huge.xlsx", "mimeType": XLSX, "buffer": too_big}
+    )
+    with page.expect_response("**/portal/check") as answer:
+        page.get_by_role("button", name="Check the report").click()
+    assert answer.value.status == 413
+    expect(page.get_by_role("alert")).to_contain_text("at most 10000000 bytes")
