@@ -1,9 +1,10 @@
 """What the portal tells about an upload before it is submitted.
 
-An upload (JSON, or the submitters' workbook) is read into the v1 document, its country
-checked against the session's, then the contract's structure, then the content rules. Every
-problem comes back as a ``Problem`` with its rule, severity, JSON pointer and, for a
-workbook, its cell, ready to group by rule.
+The upload (JSON, or the submitters' workbook) is read the way POST /v1/reports reads it
+(producers.gateway.uploads: country, then the contract), then judged by the gateway's dry
+run (every content rule, the cross-report ones against the country's last accepted cycle;
+nothing stored). Every problem comes back as a ``Problem`` with its rule, severity, JSON
+pointer and, for a workbook, its cell, ready to group by rule.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from producers.gateway import service
+from starlette.concurrency import run_in_threadpool
+
+from common.settings import Settings
+from producers.gateway import dryrun, uploads
 from producers.gateway.errors import Forbidden
+from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
 from producers.workbook.cells import CellMap, cell_for
-from producers.workbook.reader import WorkbookInvalid, document_body, read_located
-from schemas.contract import ContractViolation, Issue, check_report, parse_json
 from schemas.rules import ALL_RULES
+from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class CheckResult:
     cells: CellMap | None = None  # where a workbook's objects are
     status: str | None = None  # the verdict a submit would get, when the content was judged
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a post would meet besides the rules
     refused: str | None = None  # why the file could not be read as a report at all
 
     @property
@@ -59,52 +64,63 @@ def looks_like_xlsx(filename: str, content: bytes) -> bool:
     return filename.lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04"
 
 
-def check_upload(
-    principal: Principal, filename: str, content: bytes, *, json_limit: int, xlsx_limit: int
-) -> CheckResult:
-    """Blocking (JSON Schema, workbook reading, GX): call it in the threadpool."""
-    if looks_like_xlsx(filename, content):
-        return check_xlsx(principal, filename, content, xlsx_limit)
-    return check_json(principal, filename, content, json_limit)
-
-
-def check_json(
-    principal: Principal, filename: str, content: bytes, limit: int, *, content_rules: bool = True
-) -> CheckResult:
-    result = CheckResult(filename=filename, source="json")
+def read(principal: Principal, filename: str, content: bytes, settings: Settings) -> CheckResult:
+    """The upload as the API reads it (blocking: call it in a worker thread)."""
+    xlsx = looks_like_xlsx(filename, content)
+    result = CheckResult(filename=filename, source="xlsx" if xlsx else "json")
     try:
-        doc = parse_json(content, max_bytes=limit)
-    except ContractViolation as violation:
-        result.problems = _structural(violation.issues, None)
+        upload = uploads.read_upload(
+            principal, uploads.XLSX if xlsx else uploads.JSON, content, settings
+        )
+    except Forbidden as exc:
+        result.refused = str(exc)
         return result
-    return _check_document(principal, result, doc, content, content_rules)
+    except uploads.UploadInvalid as bad:
+        result.problems = [_unreadable(issue) for issue in bad.issues]
+        return result
+    result.doc, result.body, result.cells = upload.document, upload.body, upload.cells
+    return result
 
 
-def check_xlsx(principal: Principal, filename: str, content: bytes, limit: int) -> CheckResult:
-    result = CheckResult(filename=filename, source="xlsx")
+def _unreadable(issue: uploads.UploadIssue) -> Problem:
+    # A workbook's own problems (sheets, merged cells, formulas, ...) name a cell, no pointer.
+    code = WORKBOOK if issue.cell is not None and not issue.pointer else STRUCTURE
+    return Problem(code, "BLOCKER", issue.message, issue.pointer, cell=issue.cell or None)
+
+
+async def check(
+    state: GatewayState, principal: Principal, filename: str, content: bytes
+) -> CheckResult:
+    """Read the upload, then its dry run: the verdict it would get, with every finding."""
+    result = await run_in_threadpool(read, principal, filename, content, state.settings)
+    if not result.submittable:
+        return result
+    cells = result.cells
     try:
-        located = read_located(content, max_bytes=limit)
-    except WorkbookInvalid as bad:
-        result.problems = [
-            Problem(WORKBOOK, "BLOCKER", p.message, "", cell=p.cell) for p in bad.problems
-        ]
+        verdict = await dryrun.dry_run(
+            state,
+            principal,
+            result.doc,
+            cell_of=(lambda _t, loc, col: cell_for(cells, loc, col)) if cells else None,
+        )
+    except WarehouseError as exc:  # the cross-report rules cannot be read: say so, go on
+        log.warning("portal dry run without the warehouse: %s", exc)
+        result.notes = ["The content rules cannot be checked right now; you can still submit."]
         return result
-    result.cells = located.cells
-    return _check_document(
-        principal, result, located.document, document_body(located.document), True
-    )
-
-
-def structure_only(principal: Principal, filename: str, body: bytes, limit: int) -> CheckResult:
-    """The door's checks of POST /v1/reports (country, contract) on a stored draft."""
-    return check_json(principal, filename, body, limit, content_rules=False)
-
-
-def _structural(issues: list[Issue], cells: CellMap | None) -> list[Problem]:
-    return [
-        Problem(STRUCTURE, "BLOCKER", i.message, i.pointer, cell=locate(cells, i.pointer, None))
-        for i in issues
+    result.status = verdict["status"]
+    result.notes = list(verdict["notes"])
+    result.problems = [
+        Problem(
+            f["rule_code"], f["severity"], f["message"], f["location"], f["value"], f.get("cell")
+        )
+        for f in verdict["findings"]
     ]
+    return result
+
+
+def structure_only(principal: Principal, body: bytes, settings: Settings) -> CheckResult:
+    """The door's checks of POST /v1/reports (country, contract) on a stored draft's JSON."""
+    return read(principal, "draft.json", body, settings)
 
 
 def locate(cells: CellMap | None, pointer: str, rule_code: str | None) -> str | None:
@@ -113,47 +129,6 @@ def locate(cells: CellMap | None, pointer: str, rule_code: str | None) -> str | 
         return None
     rule = ALL_RULES.get(rule_code) if rule_code else None
     return cell_for(cells, pointer, (rule.column or None) if rule else None)
-
-
-def _check_document(
-    principal: Principal, result: CheckResult, doc: object, body: bytes, content_rules: bool
-) -> CheckResult:
-    try:
-        service.check_may_submit(principal, doc.get("country") if isinstance(doc, dict) else None)
-    except Forbidden as exc:
-        result.refused = str(exc)
-        return result
-    issues = check_report(doc)
-    if issues:
-        result.problems = _structural(issues, result.cells)
-        return result
-    assert isinstance(doc, dict)
-    result.doc, result.body = doc, body
-    if content_rules:
-        result.status, result.problems = content_findings(doc, result.cells)
-    return result
-
-
-def content_findings(doc: dict, cells: CellMap | None = None) -> tuple[str, list[Problem]]:
-    """The content rules of one structurally valid report, without storing anything.
-
-    The report's own rules only (the pipeline adds the cross-report ones against the
-    country's last accepted cycle)."""
-    from schemas.validation import validate_batch
-
-    judged = validate_batch([doc])[doc["submission_id"]]
-    problems = [
-        Problem(
-            f.rule_code,
-            str(f.severity),
-            f.message,
-            f.location,
-            f.value,
-            locate(cells, f.location, f.rule_code),
-        )
-        for f in judged.findings
-    ]
-    return str(judged.status), problems
 
 
 def rule_title(code: str) -> str:

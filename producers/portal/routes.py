@@ -34,7 +34,6 @@ from producers.gateway.service import GatewayState
 from producers.portal import checks, deadlines, pages, sessions
 from producers.portal.checks import Problem
 from producers.portal.sessions import Session
-from producers.workbook import reader as workbook_reader
 from producers.workbook.template import write_workbook
 from warehouse import reads
 
@@ -255,7 +254,7 @@ async def check(request: Request) -> Response:
     if session is None:
         return _to_sign_in()
     settings = _state(request).settings
-    json_limit, xlsx_limit = settings.gateway_max_body_bytes, workbook_reader.MAX_BYTES
+    json_limit, xlsx_limit = settings.gateway_max_body_bytes, settings.gateway_max_workbook_bytes
     largest = max(json_limit, xlsx_limit)
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > largest + FORM_OVERHEAD_BYTES:
@@ -271,14 +270,7 @@ async def check(request: Request) -> Response:
     limit = xlsx_limit if checks.looks_like_xlsx(filename, content) else json_limit
     if len(content) > limit:
         return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
-    result = await run_in_threadpool(
-        checks.check_upload,
-        session.principal,
-        filename,
-        content,
-        json_limit=json_limit,
-        xlsx_limit=xlsx_limit,
-    )
+    result = await checks.check(_state(request), session.principal, filename, content)
     if result.submittable:
         assert result.body is not None
         await run_in_threadpool(
@@ -324,11 +316,7 @@ async def submit(
         return _refused(session, "There is nothing to submit: upload a report first.", 409)
     # The draft was checked at upload; the same checks again, as POST /v1/reports does.
     result = await run_in_threadpool(
-        checks.structure_only,
-        session.principal,
-        draft.filename,
-        draft.body,
-        state.settings.gateway_max_body_bytes,
+        checks.structure_only, session.principal, draft.body, state.settings
     )
     if not result.submittable:
         return _check_page(session, result)
