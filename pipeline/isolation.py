@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from common.errors import first_line
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -72,9 +74,9 @@ def field_of(exc: BaseException) -> str | None:
 
 def describe(exc: BaseException) -> str:
     """One line a submitter and an operator can read: the field and the problem, no trace."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
-    problem = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    first = first_line(exc)
+    name_only = first == type(exc).__name__
+    problem = type(exc).__name__ if name_only else f"{type(exc).__name__}: {first}"
     name = field_of(exc)
     if name is not None and name not in problem:
         problem = f"field {name}: {problem}"

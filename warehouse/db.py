@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from common.errors import first_line
 from warehouse.errors import WarehouseUnavailable
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,13 @@ def connect(
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not path.exists()
     deadline = time.monotonic() + timeout_s
     delay = 0.05
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("set TimeZone = 'UTC'")
-            if not read_only and fresh:
+            if not read_only:  # each writer: the WAL appears later, with the umask's mode
                 _owner_only(path)
             return con
         except duckdb.IOException as exc:
@@ -107,9 +107,8 @@ def _owner_only(path: Path) -> None:
 
 
 def _unreadable(path: Path, exc: Exception) -> WarehouseUnavailable:
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return WarehouseUnavailable(
-        f"cannot open warehouse file {path}: {first_line}",
+        f"cannot open warehouse file {path}: {first_line(exc)}",
         "the file is not a usable DuckDB database (corrupt or from another program); "
         "restore it, or move it away and rebuild with `resilience warehouse migrate` "
         "and a replay",

@@ -81,3 +81,32 @@ def test_session_time_zone_is_utc(tmp_path):
     value = con.execute("select '2023-07-01 01:30:00+02:00'::timestamptz::date").fetchone()[0]
     con.close()
     assert str(value) == "2023-06-30"
+
+
+def test_the_live_file_and_its_wal_are_the_pipelines_alone(tmp_path):
+    """Other users can neither read nor lock the live file; its WAL, which DuckDB creates
+    later with the umask's mode, is made owner-only by the next writer that opens it."""
+    import os
+
+    path = tmp_path / "w.duckdb"
+    wal = path.with_name(path.name + ".wal")
+    first = connect(path)
+    first.execute("create table t (x integer)")
+    first.execute("insert into t values (1)")  # not checkpointed: the WAL holds it
+    assert wal.exists() and wal.stat().st_mode & 0o777 == 0o644 & ~_umask()
+    os.chmod(wal, 0o644)
+    second = connect(path)  # the next writer (same process: DuckDB shares the database)
+    try:
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert wal.stat().st_mode & 0o777 == 0o600
+    finally:
+        second.close()
+        first.close()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
