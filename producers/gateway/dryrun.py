@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from common.settings import Settings
 from producers.gateway import receipts, service
+from producers.gateway.errors import DryRunBusy
 from producers.gateway.tokens import Principal
 from schemas.contract import ContractViolation, check_report
 from schemas.rules import CROSS_REPORT_RULES, SUITE_VERSION, Severity
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 DUPLICATE_VERSION_RULE = "RPT-004"  # the ingest's own check (pipeline.judge), not a GX suite
 _SEVERITY_ORDER = {"BLOCKER": 0, "ERROR": 1, "WARNING": 2, "INFO": 3}  # finding_list.sql's
 
+MAX_QUEUED = 8  # ~0.5 s each: the last waits ~4 s
 _GX = threading.Lock()  # one GX run at a time in this process (the warm-up included)
 
 # A finding's location -> its cell ("milestones!F7"), when the report came from a workbook.
@@ -182,8 +184,16 @@ async def dry_run(
     cell_of: CellOf | None = None,
 ) -> dict[str, Any]:
     """`judge` in a worker thread, so the event loop stays free while GX runs; dry runs
-    queue on the gateway's gate (on the loop), so they never hold the posts' threads."""
-    async with state.dry_run_gate:
-        return await run_in_threadpool(
-            functools.partial(judge, state.settings, principal, document, cell_of=cell_of)
-        )
+    queue on the gateway's gate (on the loop), so they never hold the posts' threads, and
+    beyond MAX_QUEUED the next is DryRunBusy at once rather than holding an in-flight slot
+    a post could use."""
+    if state.dry_runs_queued >= MAX_QUEUED:
+        raise DryRunBusy(f"{state.dry_runs_queued} dry runs are queued; retry in a few seconds")
+    state.dry_runs_queued += 1
+    try:
+        async with state.dry_run_gate:
+            return await run_in_threadpool(
+                functools.partial(judge, state.settings, principal, document, cell_of=cell_of)
+            )
+    finally:
+        state.dry_runs_queued -= 1

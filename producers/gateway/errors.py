@@ -39,3 +39,7 @@ class UnknownToken(GatewayError):
 
 class Forbidden(GatewayError):
     """The caller may not do this (a submitter posting for another country, a reader posting)."""
+
+
+class DryRunBusy(GatewayError):
+    """Too many dry runs are queued in this gateway; a retry soon is fine."""

@@ -12,7 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from producers.gateway import dryrun, models, receipts, service, uploads
 from producers.gateway.auth import Caller
-from producers.gateway.errors import BodyTooLarge, BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.errors import (
+    BodyTooLarge,
+    BrokerUnavailable,
+    DryRunBusy,
+    Forbidden,
+    SubmissionConflict,
+)
 from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BROKER_DOWN_S
 from producers.gateway.publisher import broker_reachable
 from producers.gateway.service import GatewayState
@@ -210,6 +216,8 @@ async def validate_report(request: Request, caller: Caller) -> Any:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
     except WarehouseError as exc:
         raise _unavailable(f"cannot read the last accepted cycle: {exc}") from None
+    except DryRunBusy as exc:
+        raise _unavailable(str(exc)) from None
     return answer
 
 

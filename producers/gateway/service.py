@@ -39,6 +39,7 @@ class GatewayState:
     in_flight: int = 0
     # One dry run judges at a time (GX holds the GIL; the others wait here, not in threads)
     dry_run_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    dry_runs_queued: int = 0  # waiting or judging; beyond dryrun.MAX_QUEUED: busy (503)
 
 
 def check_may_submit(principal: Principal, country: object) -> None:

@@ -111,3 +111,23 @@ def test_cross_report_rules_run_against_the_last_accepted_cycle(gateway):
     assert again["status"] == "rejected"
     assert [f["rule_code"] for f in again["findings"]] == ["RPT-004"]
     assert taken["submission_id"] in again["findings"][0]["value"]
+
+
+def test_a_burst_of_dry_runs_is_told_to_retry_and_posts_still_go_through(gateway):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from producers.gateway.dryrun import MAX_QUEUED
+
+    body = to_body(make_report("FRA"))
+    with client(gateway) as fra, ThreadPoolExecutor(MAX_QUEUED + 4) as pool:
+        burst = [
+            pool.submit(fra.post, "/v1/reports:validate", content=body)
+            for _ in range(MAX_QUEUED + 3)
+        ]
+        post = fra.post("/v1/reports", content=to_body(make_report("FRA")))
+        answers = [f.result() for f in burst]
+    assert post.status_code == 202, post.text
+    busy = [a for a in answers if a.status_code == 503]
+    assert busy and all(a.headers["Retry-After"] for a in busy)
+    assert {a.status_code for a in answers} <= {200, 503}
+    assert len({a.json()["status"] for a in answers if a.status_code == 200}) == 1
