@@ -9,7 +9,6 @@ import json
 import math
 import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 
@@ -80,26 +79,16 @@ def restart_run(tmp_path_factory) -> Run:
     from producers.gateway import tokens
     from producers.gateway.app import create_app
     from resilience.stack import kafka_broker
-    from resilience.stack.topics import ensure_topics
+    from tests.fixtures.settings import topic_settings
 
     tmp = tmp_path_factory.mktemp("broker-restart")
     run_dir, lib_dir = tmp / "own-broker", Settings().kafka_lib_dir
     info = kafka_broker.up(run_dir, lib_dir, port=0, timeout_s=120)
     port = int(info.bootstrap.rsplit(":", 1)[1])
     try:
-        suffix = uuid.uuid4().hex[:8]
-        settings = Settings(
-            kafka_bootstrap_servers=info.bootstrap,
-            report_topic=f"test.restart.{suffix}",
-            dead_letter_topic=f"test.restart.dlq.{suffix}",
-            ingest_group=f"test-restart-{suffix}",
-            run_dir=tmp / "run",
-            warehouse_path=tmp / "warehouse.duckdb",
-            analyst_path=tmp / "analyst.duckdb",
-            gateway_db=tmp / "gateway.sqlite3",
-            gateway_broker_timeout_s=2.0,
+        settings = topic_settings(
+            info.bootstrap, tmp, name="test.restart", gateway_broker_timeout_s=2.0
         )
-        ensure_topics(settings)
         reports = {
             c: [generate_report(c, "2026-H1", version=v, seed=40 + v).report
                 for v in range(1, PER_COUNTRY + 1)]

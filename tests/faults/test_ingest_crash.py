@@ -3,11 +3,8 @@ uninterrupted run leaves (compared on every stable column), and reconcile is cle
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from common.settings import Settings
 from pipeline.ingest import STEPS, drain
 from resilience.reconcile import reconcile
 from tests.faults.helpers import (
@@ -28,20 +25,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def uninterrupted(kafka_bootstrap, tmp_path_factory) -> dict[str, list]:
     """The scenario drained once without faults, on its own topic and warehouse."""
-    from resilience.stack.topics import ensure_topics
+    from tests.fixtures.settings import topic_settings
 
-    tmp = tmp_path_factory.mktemp("uninterrupted")
-    suffix = uuid.uuid4().hex[:12]
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        report_topic=f"test.reports.{suffix}",
-        dead_letter_topic=f"test.reports.dlq.{suffix}",
-        ingest_group=f"test-ingest-{suffix}",
-        run_dir=tmp / "run",
-        warehouse_path=tmp / "warehouse.duckdb",
-        gateway_db=tmp / "gateway.sqlite3",
-    )
-    ensure_topics(settings)
+    settings = topic_settings(kafka_bootstrap, tmp_path_factory.mktemp("uninterrupted"))
     produce(settings, mixed().events())
     result = drain(settings)
     assert (result.events, result.reports, result.dead_lettered) == (6, 5, 1)

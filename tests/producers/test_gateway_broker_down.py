@@ -6,7 +6,6 @@ from __future__ import annotations
 import concurrent.futures
 import sqlite3
 import time
-import uuid
 
 import httpx
 import pytest
@@ -41,22 +40,15 @@ def own_broker(tmp_path):
 
 
 def test_broker_outage_gives_503_then_a_safe_retry(own_broker, tmp_path):
-    from common.settings import Settings
     from producers.gateway import receipts, tokens
     from producers.gateway.app import create_app
-    from resilience.stack.topics import ensure_topics
+    from tests.fixtures.settings import topic_settings
 
     bootstrap, stop, restart = own_broker
-    settings = Settings(
-        kafka_bootstrap_servers=bootstrap,
-        report_topic=f"test.outage.{uuid.uuid4().hex[:8]}",
-        dead_letter_topic=f"test.outage.dlq.{uuid.uuid4().hex[:8]}",
-        gateway_db=tmp_path / "gateway.sqlite3",
-        analyst_path=tmp_path / "analyst.duckdb",
-        gateway_broker_timeout_s=TIMEOUT_S,
+    settings = topic_settings(
+        bootstrap, tmp_path, name="test.outage", gateway_broker_timeout_s=TIMEOUT_S,
         gateway_max_in_flight=2,
-    )
-    ensure_topics(settings)
+    )  # fmt: skip
     token = tokens.issue(settings.gateway_db, role="submitter", country="NOR", label="t")[1]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     sock = bound_socket()
