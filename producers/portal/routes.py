@@ -28,8 +28,8 @@ from starlette.datastructures import UploadFile
 
 from producers.gateway import receipts, service, tokens
 from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
+from producers.gateway.hints import MAX_WAIT_S
 from producers.gateway.receipts import Receipt
-from producers.gateway.routes import MAX_WAIT_S
 from producers.gateway.service import GatewayState
 from producers.portal import checks, deadlines, pages, sessions
 from producers.portal.checks import Problem
