@@ -91,7 +91,8 @@ def _unreadable(issue: uploads.UploadIssue) -> Problem:
 async def check(
     state: GatewayState, principal: Principal, filename: str, content: bytes
 ) -> CheckResult:
-    """Read the upload, then its dry run: the verdict it would get, with every finding."""
+    """Read the upload, then its dry run: the verdict it would get, with every finding.
+    DryRunBusy (too many queued) is the route's to answer."""
     result = await run_in_threadpool(read, principal, filename, content, state.settings)
     if not result.submittable:
         return result

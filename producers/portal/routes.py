@@ -27,8 +27,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from producers.gateway import receipts, service, tokens
-from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
-from producers.gateway.hints import MAX_WAIT_S
+from producers.gateway.errors import (
+    BrokerUnavailable,
+    DryRunBusy,
+    Forbidden,
+    SubmissionConflict,
+)
+from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BUSY_S
 from producers.gateway.receipts import Receipt
 from producers.gateway.service import GatewayState
 from producers.portal import checks, deadlines, pages, sessions
@@ -270,7 +275,14 @@ async def check(request: Request) -> Response:
     limit = xlsx_limit if checks.looks_like_xlsx(filename, content) else json_limit
     if len(content) > limit:
         return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
-    result = await checks.check(_state(request), session.principal, filename, content)
+    try:
+        result = await checks.check(_state(request), session.principal, filename, content)
+    except DryRunBusy:
+        response = _refused(
+            session, "Many checks are running right now; send the file again in a few seconds.", 503
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_BUSY_S)
+        return response
     if result.submittable:
         assert result.body is not None
         await run_in_threadpool(
