@@ -106,6 +106,33 @@ async def _upload(request: Request, state: GatewayState, caller: Principal) -> u
     return await run_in_threadpool(uploads.read_upload, caller, media, body, state.settings)
 
 
+async def _checked_upload(
+    request: Request, state: GatewayState, caller: Principal
+) -> uploads.Upload | JSONResponse:
+    """What a post and a dry run both do first: may this token submit at all, then the
+    body read and checked; a refusal comes back as the HTTP answer (403, 413 or 422)."""
+    try:
+        service.check_may_submit(caller, None)
+        return await _upload(request, state, caller)
+    except UploadInvalid as invalid:
+        return _invalid(invalid)
+    except Forbidden as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except BodyTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+
+
+_UPLOAD_REFUSALS = {
+    401: READ_ERRORS[401],
+    403: {**_p, "description": "The token may not submit for this country"},
+    413: {**_p, "description": "Body larger than the limit"},
+    415: {**_p, "description": "Content-Type is neither JSON nor XLSX"},
+    422: {
+        "model": models.ValidationProblem,
+        "description": "Every structural problem (a workbook's: each with its cell)",
+    },
+}
+
 _BODY = {
     "required": True,
     "content": {
@@ -132,31 +159,18 @@ _BODY = {
     openapi_extra={"requestBody": _BODY},
     responses={
         200: {"model": models.Receipt, "description": "Replay of an already received body"},
-        401: READ_ERRORS[401],
-        403: {**_p, "description": "The token may not submit for this country"},
+        **_UPLOAD_REFUSALS,
         409: {**_p, "description": "submission_id already used for a different body"},
-        413: {**_p, "description": "Body larger than the limit"},
-        415: {**_p, "description": "Content-Type is neither JSON nor XLSX"},
-        422: {
-            "model": models.ValidationProblem,
-            "description": "Every structural problem (a workbook's: each with its cell)",
-        },
         503: {**_RETRY, "description": "Broker unavailable or too busy; retry is safe"},
     },
 )
 async def post_report(request: Request, caller: Caller) -> Any:
     state = _state(request)
+    upload = await _checked_upload(request, state, caller)
+    if isinstance(upload, JSONResponse):
+        return upload
     try:
-        service.check_may_submit(caller, None)
-        try:
-            upload = await _upload(request, state, caller)
-        except UploadInvalid as invalid:
-            return _invalid(invalid)
         receipt, created = await service.submit(state, upload.document, upload.body)
-    except Forbidden as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
-    except BodyTooLarge as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
     except SubmissionConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except BrokerUnavailable as exc:
@@ -190,30 +204,17 @@ async def post_report(request: Request, caller: Caller) -> Any:
     ),
     openapi_extra={"requestBody": _BODY},
     responses={
-        401: READ_ERRORS[401],
-        403: {**_p, "description": "The token may not submit for this country"},
-        413: {**_p, "description": "Body larger than the limit"},
-        415: {**_p, "description": "Content-Type is neither JSON nor XLSX"},
-        422: {
-            "model": models.ValidationProblem,
-            "description": "Every structural problem (a workbook's: each with its cell)",
-        },
+        **_UPLOAD_REFUSALS,
         503: {**_RETRY, "description": "The last accepted cycle cannot be read now, or busy"},
     },
 )
 async def validate_report(request: Request, caller: Caller) -> Any:
     state = _state(request)
+    upload = await _checked_upload(request, state, caller)
+    if isinstance(upload, JSONResponse):
+        return upload
     try:
-        service.check_may_submit(caller, None)
-        try:
-            upload = await _upload(request, state, caller)
-        except UploadInvalid as invalid:
-            return _invalid(invalid)
         answer = await dryrun.dry_run(state, caller, upload.document, cell_of=upload.cell_of)
-    except Forbidden as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
-    except BodyTooLarge as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
     except WarehouseError as exc:
         raise _unavailable(f"cannot read the last accepted cycle: {exc}") from None
     except DryRunBusy as exc:
