@@ -27,6 +27,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.stats import pct  # noqa: E402
+from resilience.stack.ports import free_port  # noqa: E402
+
 
 def report(country: str, n: int) -> bytes:
     """A realistic v1 report (~15 kB): 8 goals x 3 indicators, 10 measures x 3 milestones."""
@@ -85,17 +88,8 @@ def report(country: str, n: int) -> bytes:
     return json.dumps(doc).encode()
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_gateway(url: str, token: str, bodies: list[bytes], clients: int) -> dict:

@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -40,8 +41,13 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from common.settings import Settings
-from schemas.record import report_headers
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.stats import pct  # noqa: E402
+from common.settings import Settings  # noqa: E402
+from schemas.record import report_headers  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -355,10 +361,6 @@ def run_direct(work: Path, plan: list[list[dict]], say) -> tuple[list[Burst], fl
     return bursts, cold_s
 
 
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))]
 
 
 def main() -> None:
