@@ -23,12 +23,13 @@ setup: uv
 	$(UV) sync --locked --no-progress
 	$(RUN) resilience kafka fetch
 
-# Headless Chromium renders the HTML report in its test (Debian's package).
+# Headless Chromium renders the HTML report in its test and drives the portal's browser
+# tests (Debian's package; Playwright is pointed at it, it never downloads a browser).
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the HTML report test"; \
+		echo "installing Debian's chromium for the HTML report and portal tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| echo "could not install chromium: the HTML report test will fail and say so"; }
+		|| echo "could not install chromium: the browser tests will fail and say so"; }
 
 lint: setup
 	$(RUN) ruff check .

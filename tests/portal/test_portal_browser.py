@@ -84,6 +84,8 @@ def broken_workbook(content: bytes) -> bytes:
 
 def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
     report = json.loads((EXAMPLES / "error.json").read_text(encoding="utf-8"))  # LTU 2026-H1
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto("/portal/")
     shot(page, "sign-in")
     sign_in(page, gateway.issue_token(report["country"]))
@@ -137,6 +139,8 @@ def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
     expect(versions).to_contain_text("Accepted with warnings")
     expect(versions.get_by_role("link", name=report["submission_id"])).to_be_visible()
     shot(page, "history")
+    elsewhere = [url for url in requested if not url.startswith(gateway.base_url + "/portal")]
+    assert requested and elsewhere == [], "the portal fetched something from elsewhere"
 
 
 def test_another_countrys_report_is_not_found(page, gateway) -> None:
