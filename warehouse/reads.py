@@ -112,6 +112,31 @@ def statuses_of(analyst_path: Path, submission_ids: list[str]) -> dict[str, str]
     return result
 
 
+def submitted_body(
+    analyst_path: Path, submission_id: str, topic: str, partition: int, offset: int
+) -> bytes | None:
+    """The report exactly as it was published (the portal's "prepare a correction"), from
+    the analyst copy's raw events; None until the pipeline has landed it."""
+    con = _open_copy(analyst_path)
+    if con is None:
+        return None
+    try:
+        row = con.execute(
+            sql("raw_value_at"),
+            {
+                "topic": topic,
+                "partition": partition,
+                "offset": offset,
+                "submission_id": submission_id,
+            },
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return bytes(row[0]) if row else None
+
+
 # --- the gateway's dry run: what the cross-report rules need ---------------------------------
 
 

@@ -36,7 +36,7 @@ from producers.gateway.errors import (
 from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BUSY_S
 from producers.gateway.receipts import Receipt
 from producers.gateway.service import GatewayState
-from producers.portal import checks, deadlines, pages, sessions
+from producers.portal import checks, corrections, deadlines, pages, sessions
 from producers.portal.checks import Problem
 from producers.portal.sessions import Session
 from producers.workbook.template import write_workbook
@@ -243,6 +243,42 @@ def upload_as_workbook(request: Request) -> Response:
     report = json.loads(draft.body)
     name = f"report-{report['country']}-{report['cycle']}-v{report['version']}.xlsx"
     return _workbook(write_workbook(report), name)
+
+
+@router.get("/reports/{submission_id}/correction.xlsx")
+async def correction(request: Request, submission_id: str) -> Response:
+    """A judged submission as a workbook to correct: its own content, a new submission_id
+    and the cycle's next version, as a correction must have."""
+    session = await run_in_threadpool(_session, request)
+    if session is None:
+        return _to_sign_in()
+    state = _state(request)
+    found = await service.report_with_verdict(state, session.principal, submission_id[:64], 0)
+    if found is None:
+        return _refused(session, f"There is no submission {submission_id[:64]} for you.", 404)
+    receipt = found[0]
+    body = await run_in_threadpool(
+        reads.submitted_body,
+        state.settings.analyst_path,
+        receipt.submission_id,
+        receipt.topic,
+        receipt.partition,
+        receipt.offset,
+    )
+    if body is None:
+        return _refused(session, "The pipeline has not landed this report yet; try later.", 409)
+    versions = await run_in_threadpool(
+        partial(
+            receipts.list_receipts,
+            state.settings.gateway_db,
+            country=receipt.country,
+            cycle=receipt.cycle,
+        )
+    )
+    report = corrections.next_version(json.loads(body), max(r.version for r in versions) + 1)
+    workbook = await run_in_threadpool(write_workbook, report)
+    name = f"report-{report['country']}-{report['cycle']}-v{report['version']}.xlsx"
+    return _workbook(workbook, name)
 
 
 # ------------------------------------------------------------------ check, then submit

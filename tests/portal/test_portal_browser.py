@@ -134,6 +134,13 @@ def test_check_fix_submit_and_watch_the_verdict_arrive(page, gateway) -> None:
     expect(page.get_by_role("region", name=re.compile("MIL-003"))).to_contain_text("milestones!F18")
     shot(page, "verdict")
 
+    # A correction starts from the submitted report: new submission_id, the next version.
+    correction = download(page, "Prepare a correction")
+    upload_file(page, "correction.xlsx", correction)
+    expect(page.get_by_role("status")).to_contain_text("LTU 2026-H1, version 2")
+    expect(page.get_by_role("status")).not_to_contain_text(report["submission_id"])
+    expect(page.get_by_role("status")).to_contain_text("would be: Accepted with warnings")
+
     page.get_by_role("link", name="History").click()
     versions = page.get_by_role("table", name="Versions of 2026-H1, newest first")
     expect(versions).to_contain_text("Accepted with warnings")
