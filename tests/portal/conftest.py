@@ -1,5 +1,5 @@
 """Browser fixtures: Debian's chromium driven by Playwright (never a downloaded browser),
-one browser for the session, a fresh context (cookies) per test, on the ``gateway`` fixture."""
+one browser per test module, a fresh context (cookies) per test, on the ``gateway`` fixture."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 SCREENSHOTS_ENV = "PORTAL_SCREENSHOTS_DIR"  # e.g. docs/img: the live flow saves its pages there
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Module scope, not session: while Playwright's sync API runs, its event loop counts as
+    running in this thread, and a later test's asyncio.run() would fail."""
     from playwright.sync_api import expect, sync_playwright
 
     # A first check imports and builds the GX suites in the gateway (seconds on a busy
