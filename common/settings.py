@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     kafka_port: int = Field(9092, description="Port the local broker listens on (0 = a free one)")
     report_topic: str = Field("resilience.reports.v1", description="Topic of report events")
     dead_letter_topic: str = Field("resilience.reports.dlq", description="Dead-letter topic")
+    notification_topic: str = Field(
+        "resilience.notifications.v1", description="Topic of notifications (deadline reminders)"
+    )
     topic_partitions: int = Field(3, ge=1, description="Partitions of the project's topics")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor of topics")
     ingest_group: str = Field("resilience-ingest", description="Consumer group of the ingest DAG")
@@ -59,6 +62,18 @@ class Settings(BaseSettings):
     airflow_home: Path = Field(PROJECT_ROOT / ".run" / "airflow", description="AIRFLOW_HOME")
     airflow_api_port: int = Field(8080, description="Port of the local Airflow api-server (UI)")
 
+    releases_dir: Path | None = Field(
+        None, description="Where release records are written (default: <run_dir>/releases)"
+    )
+
+    # Deadline reminders
+    reminder_webhook_url: str | None = Field(
+        None, description="Webhook that receives each reminder as JSON (off when unset)"
+    )
+    reminder_webhook_timeout_s: float = Field(
+        10.0, gt=0, description="How long a reminder webhook call may take"
+    )
+
     # Gateway
     gateway_host: str = Field("127.0.0.1", description="Gateway bind address")
     gateway_port: int = Field(8000, description="Gateway port")
@@ -87,6 +102,11 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return ",".join(part.strip() for part in value.split(",") if part.strip())
+
+    @property
+    def release_root(self) -> Path:
+        """The releases directory: releases_dir, else <run_dir>/releases."""
+        return self.releases_dir if self.releases_dir is not None else self.run_dir / "releases"
 
     @property
     def bootstrap_list(self) -> list[str]:

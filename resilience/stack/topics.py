@@ -1,4 +1,4 @@
-"""The project's Kafka topics: the report topic and its dead-letter topic."""
+"""The project's Kafka topics: the report topic, its dead-letter topic, notifications."""
 
 from __future__ import annotations
 
@@ -83,5 +83,7 @@ def _warn_on_other_partitions(admin, names: list[str], partitions: int) -> None:
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create the report and dead-letter topics unless they exist; returns those created."""
-    return create_topics(settings, [settings.report_topic, settings.dead_letter_topic])
+    """Create the report, dead-letter and notification topics unless they exist; returns
+    those created."""
+    names = [settings.report_topic, settings.dead_letter_topic, settings.notification_topic]
+    return create_topics(settings, names)

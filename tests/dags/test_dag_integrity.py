@@ -27,7 +27,12 @@ def test_every_dag_file_imports_without_errors(dagbag) -> None:
 
 
 def test_expected_dags_are_present(dagbag) -> None:
-    assert set(dagbag.dag_ids) >= {"ingest_reports", "aggregate_marts", "replay_reports"}
+    assert set(dagbag.dag_ids) >= {
+        "ingest_reports",
+        "aggregate_marts",
+        "replay_reports",
+        "remind_deadlines",
+    }
 
 
 def test_every_dag_has_owner_tags_retries_and_one_active_run(dagbag) -> None:
@@ -62,3 +67,9 @@ def test_aggregate_runs_after_the_warehouse_asset_and_replay_is_manual(dagbag) -
     replay = dagbag.dags["replay_reports"]
     assert replay.schedule is None
     assert set(replay.params.keys()) == {"cycle", "country"}
+
+
+def test_reminders_run_daily_and_take_the_day_as_a_param(dagbag) -> None:
+    dag = dagbag.dags["remind_deadlines"]
+    assert dag.schedule == "@daily"
+    assert set(dag.params.keys()) == {"today"}

@@ -88,3 +88,24 @@ def crash_after(step: str):
             raise SimulatedCrash(f"simulated crash after the {step} step")
 
     return hook
+
+
+def read_to_end(settings: Settings, topic: str) -> list:
+    """Every record of ``topic`` up to its end offsets now (no waiting for more)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_list, group_id=None, enable_auto_commit=False
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        records: list = []
+        while any(consumer.position(tp) < end[tp] for tp in tps):
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()

@@ -21,19 +21,18 @@ def _partitions(settings: Settings, names: list[str]) -> dict[str, int]:
         admin.close()
 
 
-def test_ensure_topics_creates_both_topics_once(kafka_bootstrap: str) -> None:
+def test_ensure_topics_creates_the_project_topics_once(kafka_bootstrap: str) -> None:
     suffix = uuid.uuid4().hex[:8]
     settings = Settings(
         kafka_bootstrap_servers=kafka_bootstrap,
         report_topic=f"t.reports.{suffix}",
         dead_letter_topic=f"t.dlq.{suffix}",
+        notification_topic=f"t.notifications.{suffix}",
         topic_partitions=2,
     )
-    assert ensure_topics(settings) == [settings.report_topic, settings.dead_letter_topic]
-    assert _partitions(settings, [settings.report_topic, settings.dead_letter_topic]) == {
-        settings.report_topic: 2,
-        settings.dead_letter_topic: 2,
-    }
+    names = [settings.report_topic, settings.dead_letter_topic, settings.notification_topic]
+    assert ensure_topics(settings) == names
+    assert _partitions(settings, names) == dict.fromkeys(names, 2)
     assert ensure_topics(settings) == []  # existing topics are fine
 
 
