@@ -25,7 +25,7 @@ ROW_ID = "row_id"
 NEVER = date(9999, 12, 31)  # accession date of a country that is not an ally at all
 HUGE_JUMP = 1e12  # relative jump against a prior of exactly 0
 
-PRIOR_COLUMNS = ("country", "indicator_id", "current_value", "cycle")
+PRIOR_COLUMNS = ("country", "indicator_id", "current_value", "cycle")  # and "version", if known
 
 
 def priors_of(reports: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -165,10 +165,15 @@ def _prior_values(frame: pd.DataFrame, prior_indicators: list[dict]) -> pd.Serie
         raise ValueError(
             f"prior_indicators rows need the fields {PRIOR_COLUMNS}; missing {missing}"
         )
-    priors = pd.DataFrame(prior_indicators, columns=list(PRIOR_COLUMNS)).rename(
+    priors = pd.DataFrame(prior_indicators, columns=[*PRIOR_COLUMNS, "version"]).rename(
         columns={"cycle": "prior_cycle", "current_value": "prior_value"}
     )
     priors["prior_value"] = pd.to_numeric(priors["prior_value"], errors="coerce")
+    # One version per (country, cycle): the highest given (the warehouse's current one, or a
+    # later version accepted earlier in the same batch); rows without a version count as 0.
+    priors["version"] = pd.to_numeric(priors["version"], errors="coerce").fillna(0)
+    newest = priors.groupby(["country", "prior_cycle"])["version"].transform("max")
+    priors = priors[priors["version"] == newest]
     priors = priors.drop_duplicates(["country", "indicator_id", "prior_cycle"])
     left = frame[[ROW_ID, "country", "indicator_id", "cycle"]]
     joined = left.merge(priors, on=["country", "indicator_id"], how="inner")

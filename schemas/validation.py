@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -205,16 +205,68 @@ def validate_batch(
     `prior_indicators`: {country, indicator_id, current_value, cycle} rows of the countries'
     earlier accepted cycles (IND-003). `submitted_at_overrides`: submission_id -> the instant
     that counts for lateness (RPT-003). ValueError if a submission_id occurs twice.
-    """
-    with _quiet_gx():  # GX's import logs ~200 INFO lines; the import is slow, off the clock
-        from schemas.suites import build_suites
 
+    A country's earlier cycle in the same batch counts as a prior like one in the warehouse:
+    such a batch is judged in rounds, earliest cycle first, each round's accepted indicators
+    joining the priors of the next, so a verdict never depends on how events were batched.
+    """
     started = time.perf_counter()
     flat = [_flattened(n, r) for n, r in enumerate(reports)]
     ids = [f["report"][0]["submission_id"] for f in flat]
     repeated = sorted(s for s, n in Counter(ids).items() if n > 1)
     if repeated:
         raise ValueError(f"submission_id occurs more than once in the batch: {repeated}")
+    priors = list(prior_indicators or [])
+    submissions: dict[str, SubmissionResult] = {}
+    for batch_round in _cycle_rounds(flat):
+        judged = _validate_round(batch_round, priors, submitted_at_overrides)
+        submissions.update(judged)
+        priors += _accepted_indicators(judged.values())
+    submissions = {sid: submissions[sid] for sid in ids}
+    all_findings = [f for s in submissions.values() for f in s.findings]
+    duration = time.perf_counter() - started
+    logger.info("validated %d reports in %.2fs: %s", len(flat), duration, _count(all_findings))
+    return BatchResult(submissions, _count(all_findings), duration)
+
+
+def _cycle_rounds(flat: list[dict[str, list[dict]]]) -> list[list[dict[str, list[dict]]]]:
+    """Round k holds each country's k-th cycle of this batch (one round in live traffic)."""
+    cycles: dict[str, list[str]] = {}
+    for tables in flat:
+        head = tables["report"][0]
+        cycles.setdefault(head["country"], []).append(head["cycle"])
+    rank = {
+        (country, cycle): k
+        for country, seen in cycles.items()
+        for k, cycle in enumerate(sorted(set(seen)))
+    }
+    n_rounds = max(rank.values(), default=-1) + 1
+    rounds: list[list[dict[str, list[dict]]]] = [[] for _ in range(n_rounds)]
+    for tables in flat:
+        head = tables["report"][0]
+        rounds[rank[(head["country"], head["cycle"])]].append(tables)
+    return rounds
+
+
+def _accepted_indicators(judged: Iterable[SubmissionResult]) -> list[dict[str, Any]]:
+    """The prior rows an accepted report leaves behind (what current_indicator would hold)."""
+    return [
+        row
+        for result in judged
+        if result.status != Status.REJECTED
+        for row in (result.accepted_rows or {}).get("indicator", [])
+    ]
+
+
+def _validate_round(
+    flat: list[dict[str, list[dict]]],
+    prior_indicators: list[dict],
+    submitted_at_overrides: Mapping[str, datetime | str] | None,
+) -> dict[str, SubmissionResult]:
+    with _quiet_gx():  # GX's import logs ~200 INFO lines; the import is slow, off the clock
+        from schemas.suites import build_suites
+
+    ids = [f["report"][0]["submission_id"] for f in flat]
     frames = prepare_batch(flat, prior_indicators, submitted_at_overrides)
     with _quiet_gx():
         failures = _run_suites(frames, build_suites()) if flat else []
@@ -234,14 +286,10 @@ def validate_batch(
         if rule.severity in (Severity.BLOCKER, Severity.ERROR):
             bad_rows.setdefault((table, rid), []).append(code)
 
-    submissions = {
+    return {
         sid: _judge(sid, tables, findings[sid], bad_rows)
         for sid, tables in zip(ids, flat, strict=True)
     }
-    all_findings = [f for s in submissions.values() for f in s.findings]
-    duration = time.perf_counter() - started
-    logger.info("validated %d reports in %.2fs: %s", len(flat), duration, _count(all_findings))
-    return BatchResult(submissions, _count(all_findings), duration)
 
 
 def _judge(

@@ -116,7 +116,8 @@ def prior_indicators(
     con: duckdb.DuckDBPyConnection, country_cycles: Sequence[tuple[str, str]]
 ) -> list[dict[str, Any]]:
     """Indicators of each country's latest accepted version of its latest cycle before the
-    asked one: {country, cycle (the prior), goal_id, indicator_id, current_value, for_cycle}."""
+    asked one: {country, cycle (the prior), goal_id, indicator_id, current_value, version,
+    for_cycle}."""
     pairs = sorted(set(country_cycles))
     if not pairs:
         return []

@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 
 from pipeline.ingest import STEPS, drain
+from schemas import reference
 from schemas.flatten import TABLES, flatten
 from schemas.rules import RULES
 from synthetic.generator import DefectNotPlantable, generate_report, plantable_rules
@@ -22,7 +23,6 @@ from warehouse.db import connect
 
 pytestmark = pytest.mark.integration
 
-COUNTRIES = ["FRA", "DEU", "NOR", "POL", "ITA", "ESP", "NLD", "BEL", "DNK", "PRT", "CZE", "EST"]
 
 
 def query(settings, sql: str, params=None) -> list[tuple]:
@@ -34,15 +34,22 @@ def query(settings, sql: str, params=None) -> list[tuple]:
 
 
 def planted_reports() -> list:
-    """One report per plantable rule (IND-003 needs history, tested with the generator)."""
+    """One report per plantable rule (IND-003 needs history, tested with the generator),
+    each from another ally: two cycles of one ally in a batch would be judged against each
+    other (IND-003), as they would be one after the other."""
     # Sweden was not yet an ally at the end of 2023-H1: the report carries RPT-001.
     generated = [generate_report("SWE", "2023-H1", seed=99)]
+    used = {"SWE", "GBR"}  # GBR: the clean and the clashing report below
+    allies = sorted(reference.allies())
     for i, code in enumerate(c for c in plantable_rules() if c not in ("IND-003", "RPT-001")):
-        for j in range(len(COUNTRIES)):
-            country = COUNTRIES[(i + j) % len(COUNTRIES)]
-            cycle = f"{2026 + i // 2}-H{1 + i % 2}"  # one (country, cycle) per report
+        for j in range(len(allies)):
+            country = allies[(i + j) % len(allies)]
+            if country in used:
+                continue
+            cycle = f"{2026 + i // 2}-H{1 + i % 2}"
             try:
                 generated.append(generate_report(country, cycle, seed=100 + i, defects=[code]))
+                used.add(country)
                 break
             except DefectNotPlantable:
                 continue

@@ -189,6 +189,7 @@ def test_prior_indicators_come_from_the_latest_version_of_the_latest_earlier_cyc
             "goal_id": "G-01",
             "indicator_id": "I-01",
             "current_value": 20.0,
+            "version": 2,
             "for_cycle": "2023-H1",
         }
     ]

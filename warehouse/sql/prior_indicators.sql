@@ -15,6 +15,7 @@ select
     i.goal_id,
     i.indicator_id,
     i.current_value,
+    i.version,
     p.for_cycle
 from prior as p
 join current_indicator as i on i.country = p.country and i.cycle = p.cycle
