@@ -42,6 +42,7 @@ class Verdict:
     validation_run_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    manifest_sha256: str | None = None  # of the verdict's release, once it is written
 
 
 NOT_JUDGED = Verdict(Status.RECEIVED)
@@ -70,6 +71,7 @@ def verdict_of(analyst_path: Path, submission_id: str) -> Verdict:
         found = con.execute(
             sql("finding_list"), {"submission_id": submission_id, "validation_run_id": run_id}
         ).fetchall()
+        manifest = _release_of(con, submission_id, run_id)
     except duckdb.CatalogException:  # a copy published before the verdict tables existed
         return NOT_JUDGED
     finally:
@@ -91,7 +93,20 @@ def verdict_of(analyst_path: Path, submission_id: str) -> Verdict:
             )
             for code, severity, message, location, table, value in found
         ],
+        manifest_sha256=manifest,
     )
+
+
+def _release_of(con: duckdb.DuckDBPyConnection, submission_id: str, run_id: str) -> str | None:
+    """The manifest hash of this verdict's release; None before it is written (or in a copy
+    that predates releases)."""
+    try:
+        row = con.execute(
+            sql("release_get"), {"submission_id": submission_id, "validation_run_id": run_id}
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
 
 
 def statuses_of(analyst_path: Path, submission_ids: list[str]) -> dict[str, str]:

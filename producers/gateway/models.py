@@ -56,6 +56,11 @@ class ReportStatus(Receipt):
     judged_at: str | None = None
     counts: dict[str, int] = Field(default_factory=dict, description="findings per severity")
     findings: list[FindingOut] = Field(default_factory=list)
+    manifest_sha256: str | None = Field(
+        None,
+        description="SHA-256 of the release manifest of an accepted verdict (its immutable "
+        "record: `resilience release verify`); null until the release is written",
+    )
 
 
 class DryRunFinding(FindingOut):

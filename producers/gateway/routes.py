@@ -261,6 +261,7 @@ async def get_report(
         judged_at=verdict.judged_at,
         counts=verdict.counts,
         findings=[models.FindingOut.of(f) for f in verdict.findings],
+        manifest_sha256=verdict.manifest_sha256,
     )
 
 

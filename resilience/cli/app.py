@@ -14,6 +14,7 @@ from resilience.cli import (
     kafka,
     pipeline,
     reconcile,
+    release,
     report,
     stack,
     submit,
@@ -40,6 +41,7 @@ for area in (
 ):
     app.add_typer(area)
 app.add_typer(deadletter.app, name="deadletter")
+app.add_typer(release.app, name="release")
 app.add_typer(kafka.app, name="kafka", help="The local Kafka broker and the project's topics.")
 
 

@@ -156,8 +156,30 @@ def submit(
                     failed += 1
                 if report.get("findings"):
                     output.out().print(_findings_table(report))
+                if report["status"] in ("accepted", "accepted_with_warnings"):
+                    _print_release(client, report, timeout)
     if failed:
         raise typer.Exit(1)
+
+
+RELEASE_WAIT_S = 60.0  # the release is written by the aggregation, seconds after the verdict
+
+
+def _print_release(client, report: dict, timeout: float) -> None:
+    """The manifest hash of the accepted verdict's release (waits a little for it)."""
+    import time
+
+    deadline = time.monotonic() + min(timeout, RELEASE_WAIT_S)
+    while not report.get("manifest_sha256") and time.monotonic() < deadline:
+        time.sleep(1)
+        report = client.report(report["submission_id"], wait_s=0)
+    if report.get("manifest_sha256"):
+        output.out().print(
+            f"  release manifest sha256 {report['manifest_sha256']} "
+            f"(check it: resilience release verify --submission {report['submission_id']})"
+        )
+    else:
+        output.out().print("  release not written yet; GET /v1/reports/{id} shows its hash later")
 
 
 @app.command()

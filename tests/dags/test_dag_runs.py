@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from synthetic.generator import generate_report
@@ -48,6 +50,10 @@ def test_ingest_then_aggregate_then_replay_dag_runs(airflow_settings) -> None:
     # ... and the HTML alliance report is written from it, for the cycle just loaded.
     page = settings.report_path.read_text(encoding="utf-8")
     assert "2026-H1" in page and 'data-chart="coverage"' in page
+    # ... after the release of the accepted report (only) was written and recorded
+    released = query(settings.analyst_path, "select submission_id, manifest_path from release")
+    assert [sid for sid, _ in released] == [fra["submission_id"]]
+    assert Path(released[0][1]).is_file()
 
     run = load_dag("replay_reports").test(run_conf={"cycle": "2026-H1", "country": "DEU"})
     assert run.state == "success"

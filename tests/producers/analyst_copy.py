@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+RELEASE_SHA256 = "5e" * 32  # the manifest hash of the judged submission's release
+
 
 def analyst_copy(path, submission_id: str) -> None:
     """A hand-made analyst copy: the real migrations plus one judged submission."""
@@ -31,6 +33,12 @@ def analyst_copy(path, submission_id: str) -> None:
             " (?, 'run-2', 'IND-001', 'ERROR', 'indicator', '/goals/0/indicators/0',"
             "  'current_value outside 0-100', '162.5')",
             [submission_id] * 3,
+        )
+        con.execute(
+            "insert into release (submission_id, validation_run_id, country, cycle, version,"
+            " status, manifest_path, manifest_sha256, files) values"
+            " (?, 'run-2', 'FRA', '2026-H1', 1, 'accepted_with_warnings', 'm.json', ?, 8)",
+            [submission_id, RELEASE_SHA256],
         )
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from common.settings import get_settings
 from resilience.cli.app import app
-from tests.producers.analyst_copy import analyst_copy
+from tests.producers.analyst_copy import RELEASE_SHA256, analyst_copy
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body
 
@@ -97,6 +97,7 @@ def test_submit_wait_prints_the_verdict_and_findings(cli, gateway, tmp_path):
     )
     assert "IND-001" in result.stdout and "current_value outside 0-100" in result.stdout
     assert "MIL-002" in result.stdout
+    assert f"release manifest sha256 {RELEASE_SHA256}" in result.stdout
 
 
 def test_refusals_are_clear(cli, gateway, tmp_path):

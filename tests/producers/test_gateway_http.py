@@ -12,7 +12,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.producers.analyst_copy import analyst_copy, publish_copy
+from tests.producers.analyst_copy import RELEASE_SHA256, analyst_copy, publish_copy
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body
 
@@ -229,6 +229,7 @@ def test_status_and_findings_come_from_theanalyst_copy(gateway, fra):
         ("WARNING", "MIL-002", "/measures/0/milestones/0"),
     ]
     assert judged["findings"][0]["message"] == "current_value outside 0-100"
+    assert judged["manifest_sha256"] == RELEASE_SHA256  # the release of the verdict shown
     listed = fra.get("/v1/reports").json()["reports"]
     assert listed[0]["status"] == "accepted_with_warnings"
 

@@ -17,6 +17,7 @@ EXPECTED_TABLES = {
     "raw_event",
     "dead_letter_replay",
     "reminder",
+    "release",
     "report",
     "goal",
     "indicator",
@@ -55,6 +56,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "007_incidents_by_cause.sql",
         "008_member_report.sql",
         "009_reminder.sql",
+        "010_release.sql",
     ]
     assert second == []
     assert ledger == [
@@ -67,6 +69,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         (7, "incidents_by_cause"),
         (8, "member_report"),
         (9, "reminder"),
+        (10, "release"),
     ]
     assert tables == EXPECTED_TABLES
 
