@@ -186,6 +186,7 @@ def home(request: Request) -> Response:
         cycles=deadlines.relevant(country, today),
         latest=_latest_by_cycle(_history(state, country)),
         max_bytes=state.settings.gateway_max_body_bytes,
+        max_workbook_bytes=state.settings.gateway_max_workbook_bytes,
     )
 
 
@@ -299,7 +300,7 @@ async def check(request: Request) -> Response:
     largest = max(json_limit, xlsx_limit)
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > largest + FORM_OVERHEAD_BYTES:
-        return _refused(session, f"An upload may be at most {largest} bytes.", 413)
+        return _refused(session, f"An upload may be at most {largest:,} bytes.", 413)
     form = await request.form(max_files=1, max_fields=2)
     file, csrf_token = form.get("file"), form.get("csrf_token")
     if not session.csrf_ok(csrf_token if isinstance(csrf_token, str) else None):
@@ -310,7 +311,7 @@ async def check(request: Request) -> Response:
     filename = (file.filename or "upload")[:200]
     limit = xlsx_limit if checks.looks_like_xlsx(filename, content) else json_limit
     if len(content) > limit:
-        return _refused(session, f"{filename} is larger than the limit of {limit} bytes.", 413)
+        return _refused(session, f"{filename} is larger than the limit of {limit:,} bytes.", 413)
     try:
         result = await checks.check(_state(request), session.principal, filename, content)
     except DryRunBusy:

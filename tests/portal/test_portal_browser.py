@@ -240,4 +240,4 @@ def test_an_upload_over_the_limit_is_refused_by_its_declared_size(page, gateway)
     with page.expect_response("**/portal/check") as answer:
         page.get_by_role("button", name="Check the report").click()
     assert answer.value.status == 413
-    expect(page.get_by_role("alert")).to_contain_text("at most 10000000 bytes")
+    expect(page.get_by_role("alert")).to_contain_text("at most 10,000,000 bytes")
