@@ -41,8 +41,17 @@ def _open(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     if path not in _ready or not path.exists():
         con.execute("pragma journal_mode = wal")  # persistent: stored in the file
         con.executescript(sql("schema"))
+        _migrate_token_roles(con)
         _ready.add(path)
     return con
+
+
+def _migrate_token_roles(con: sqlite3.Connection) -> None:
+    """A file from before the reviewer role keeps the old CHECK on token.role (``create
+    table if not exists`` leaves it); rebuild that table once, rows unchanged."""
+    (ddl,) = con.execute("select sql from sqlite_master where name = 'token'").fetchone()
+    if "'reviewer'" not in ddl:
+        con.executescript(sql("token_roles_migrate"))
 
 
 @contextmanager

@@ -268,7 +268,7 @@ async def get_report(
 @router.get(
     "/reports",
     response_model=models.ReportList,
-    summary="The caller's submissions (analyst/admin: every country)",
+    summary="The caller's submissions (analyst/admin/reviewer: every country)",
     responses={**READ_ERRORS, 403: {**_p, "description": "Another country's list"}},
 )
 def list_reports(

@@ -45,7 +45,7 @@ class GatewayState:
 def check_may_submit(principal: Principal, country: object) -> None:
     """Only a submitter posts, and only for its own country."""
     if principal.role != "submitter":
-        raise Forbidden(f"an {principal.role} token cannot submit reports; use a country token")
+        raise Forbidden(f"{principal.role} tokens cannot submit reports; use a country token")
     if isinstance(country, str) and country != principal.country:
         raise Forbidden(
             f"this token submits for {principal.country} only; the report's country is {country}"

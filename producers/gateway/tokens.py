@@ -18,15 +18,16 @@ from typing import Literal
 from producers.gateway import db
 from producers.gateway.errors import UnknownToken
 
-Role = Literal["submitter", "analyst", "admin"]
-ROLES: tuple[str, ...] = ("submitter", "analyst", "admin")
+Role = Literal["submitter", "analyst", "admin", "reviewer"]
+ROLES: tuple[str, ...] = ("submitter", "analyst", "admin", "reviewer")
 _TOKEN = re.compile(r"^rsl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 _DUMMY_SALT = b"\0" * 16
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a submitter is bound to one country; analyst/admin read every country."""
+    """Who is calling: a submitter is bound to one country; analyst, admin and reviewer
+    (Alliance staff doing technical acceptance) read every country and submit for none."""
 
     token_id: str
     role: str
@@ -34,7 +35,7 @@ class Principal:
 
     @property
     def reads_all(self) -> bool:
-        return self.role in ("analyst", "admin")
+        return self.role in ("analyst", "admin", "reviewer")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def issue(path: Path, *, role: str, country: str | None, label: str) -> tuple[To
     if role == "submitter" and not country:
         raise ValueError("a submitter token needs --country (ISO 3166-1 alpha-3)")
     if role != "submitter" and country:
-        raise ValueError(f"an {role} token reads every country; drop --country")
+        raise ValueError(f"{role} tokens read every country; drop --country")
     if not label.strip():
         raise ValueError("a token needs a non-empty label (who holds it)")
     token_id = secrets.token_hex(8)

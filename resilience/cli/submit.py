@@ -212,7 +212,7 @@ def reports(
 def token_issue(
     label: Annotated[str, typer.Option(help="Who holds the token, e.g. 'FRA ministry team'")],
     country: Annotated[str | None, typer.Option(help="Submitter's country (ISO alpha-3)")] = None,
-    role: Annotated[str, typer.Option(help="submitter, analyst or admin")] = "submitter",
+    role: Annotated[str, typer.Option(help="submitter, analyst, admin or reviewer")] = "submitter",
 ) -> None:
     """Issue a token. It is printed once, here; only its salted hash is stored."""
     from common.settings import get_settings

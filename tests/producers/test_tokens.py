@@ -53,10 +53,44 @@ def test_only_salted_hashes_are_stored(tmp_path):
     ("role", "country", "message"),
     [
         ("submitter", None, "needs --country"),
-        ("analyst", "FRA", "reads every country"),
+        ("analyst", "FRA", "read every country"),
         ("root", None, "role must be one of"),
     ],
 )
 def test_bad_issue_requests_are_refused(tmp_path, role, country, message):
     with pytest.raises(ValueError, match=message):
         tokens.issue(tmp_path / "g.sqlite3", role=role, country=country, label="x")
+
+
+OLD_TOKEN_TABLE = """
+create table token (
+    token_id text primary key, salt blob not null, token_hash blob not null,
+    role text not null check (role in ('submitter', 'analyst', 'admin')),
+    country text, label text not null, created_at text not null, revoked_at text,
+    check ((role = 'submitter') = (country is not null))
+)"""
+
+
+def test_a_file_from_before_the_reviewer_role_takes_reviewer_tokens_and_keeps_its_tokens(
+    tmp_path,
+):
+    """A gateway file made with the old CHECK (no reviewer): the table is rebuilt on open,
+    the old tokens still authenticate, a reviewer token is issued and reads every country."""
+    from producers.gateway import db as gateway_db
+
+    db = tmp_path / "gateway.sqlite3"
+    _, old = tokens.issue(db, role="submitter", country="EST", label="EST team")
+    con = sqlite3.connect(db)
+    rows = con.execute("select * from token").fetchall()
+    con.executescript(f"drop table token; {OLD_TOKEN_TABLE};")
+    con.executemany("insert into token values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    gateway_db._ready.discard(db)  # as a new process would open it
+
+    info, reviewer = tokens.issue(db, role="reviewer", country=None, label="Alliance review")
+    principal = tokens.authenticate(db, reviewer)
+    assert principal.role == "reviewer" and principal.reads_all and principal.country is None
+    assert tokens.authenticate(db, old).country == "EST"
+    with pytest.raises(ValueError, match="read every country"):
+        tokens.issue(db, role="reviewer", country="EST", label="x")

@@ -50,6 +50,7 @@ def world(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "deu": tokens.issue(db, role="submitter", country="DEU", label="DEU team"),
             "analyst": tokens.issue(db, role="analyst", country=None, label="analyst"),
             "admin": tokens.issue(db, role="admin", country=None, label="admin"),
+            "reviewer": tokens.issue(db, role="reviewer", country=None, label="reviewer"),
             "revoked": tokens.issue(db, role="submitter", country="FRA", label="old FRA"),
         }
         tokens.revoke(db, issued["revoked"][0].token_id)
@@ -85,10 +86,11 @@ def _headers(world: World, caller: str) -> dict[str, str]:
     }[caller]
 
 
-AUTHED = ("fra", "deu", "analyst", "admin")
+AUTHED = ("fra", "deu", "analyst", "admin", "reviewer")
 MISSING = ("none", "basic", "bearer_empty")  # no usable bearer credentials at all
 REFUSED = ("revoked", "bearer_garbage", "bearer_tampered", "bearer_twice")
 CALLERS = AUTHED + MISSING + REFUSED
+STAFF = ("analyst", "admin", "reviewer")  # Alliance staff: read every country, submit for none
 
 
 def _row(expected: dict[str, int], public: bool = False) -> dict[str, int]:
@@ -99,16 +101,16 @@ def _row(expected: dict[str, int], public: bool = False) -> dict[str, int]:
 
 # endpoint -> caller -> status. POST posts a fresh FRA report; {fra}/{deu} are the stored ids.
 MATRIX: dict[str, dict[str, int]] = {
-    "POST /v1/reports": _row({"fra": 202, "deu": 403, "analyst": 403, "admin": 403}),
-    "GET /v1/reports/{fra}": _row({"fra": 200, "deu": 404, "analyst": 200, "admin": 200}),
-    "GET /v1/reports/{deu}": _row({"fra": 404, "deu": 200, "analyst": 200, "admin": 200}),
+    "POST /v1/reports": _row({"fra": 202, **dict.fromkeys(("deu", *STAFF), 403)}),
+    "GET /v1/reports/{fra}": _row({"fra": 200, "deu": 404, **dict.fromkeys(STAFF, 200)}),
+    "GET /v1/reports/{deu}": _row({"fra": 404, "deu": 200, **dict.fromkeys(STAFF, 200)}),
     "GET /v1/reports/{unknown}": _row(dict.fromkeys(AUTHED, 404)),
     # the long poll keeps the same rules (both reports are judged: it answers at once)
-    "GET /v1/reports/{fra}?wait=30": _row({"fra": 200, "deu": 404, "analyst": 200, "admin": 200}),
-    "GET /v1/reports/{deu}?wait=30": _row({"fra": 404, "deu": 200, "analyst": 200, "admin": 200}),
+    "GET /v1/reports/{fra}?wait=30": _row({"fra": 200, "deu": 404, **dict.fromkeys(STAFF, 200)}),
+    "GET /v1/reports/{deu}?wait=30": _row({"fra": 404, "deu": 200, **dict.fromkeys(STAFF, 200)}),
     "GET /v1/reports/{unknown}?wait=30": _row(dict.fromkeys(AUTHED, 404)),
     "GET /v1/reports?cycle=2026-H1": _row(dict.fromkeys(AUTHED, 200)),
-    "GET /v1/reports?country=DEU": _row({"fra": 403, "deu": 200, "analyst": 200, "admin": 200}),
+    "GET /v1/reports?country=DEU": _row({"fra": 403, "deu": 200, **dict.fromkeys(STAFF, 200)}),
     "GET /healthz": _row(dict.fromkeys(AUTHED, 200), public=True),
     "GET /docs": _row(dict.fromkeys(AUTHED, 200), public=True),
     "GET /openapi.json": _row(dict.fromkeys(AUTHED, 200), public=True),
@@ -152,7 +154,7 @@ def test_lists_show_only_the_callers_country(world: World) -> None:
         assert own in ids(caller) and other not in ids(caller)
         assert {r["country"] for r in _call(world, "GET /v1/reports?cycle=2026-H1", caller)
                 .json()["reports"]} == {caller.upper()}  # fmt: skip
-    assert {world.fra_id, world.deu_id} <= ids("analyst") & ids("admin")
+    assert {world.fra_id, world.deu_id} <= ids("analyst") & ids("admin") & ids("reviewer")
 
 
 def test_another_countrys_report_is_indistinguishable_from_an_unknown_one(world: World) -> None:
@@ -240,6 +242,7 @@ CLI_SUBMIT = {  # caller -> (exit code, words in the output)
     "deu": (1, "HTTP 403"),
     "analyst": (1, "cannot submit"),
     "admin": (1, "cannot submit"),
+    "reviewer": (1, "cannot submit"),
     "none": (2, "no token"),
     "revoked": (1, "HTTP 401"),
 }
@@ -261,6 +264,7 @@ CLI_REPORTS = {  # caller -> (exit code, ids that must show, ids that must not)
     "deu": (0, {"deu"}, {"fra"}),
     "analyst": (0, {"fra", "deu"}, set()),
     "admin": (0, {"fra", "deu"}, set()),
+    "reviewer": (0, {"fra", "deu"}, set()),
     "none": (2, set(), {"fra", "deu"}),
     "revoked": (1, set(), {"fra", "deu"}),
 }

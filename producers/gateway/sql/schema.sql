@@ -1,9 +1,11 @@
 -- Gateway state: token hashes (never the tokens) and submission receipts.
+-- A file made before a role existed keeps its old CHECK; db._open rebuilds the table then
+-- (token_roles_migrate.sql), as SQLite cannot alter a constraint.
 create table if not exists token (
     token_id    text primary key,
     salt        blob not null,
     token_hash  blob not null,
-    role        text not null check (role in ('submitter', 'analyst', 'admin')),
+    role        text not null check (role in ('submitter', 'analyst', 'admin', 'reviewer')),
     country     text,
     label       text not null,
     created_at  text not null,
