@@ -86,7 +86,12 @@ class Settings(BaseSettings):
     gateway_broker_timeout_s: float = Field(
         5.0, gt=0, description="How long the gateway waits for the broker before 503"
     )
-    gateway_max_in_flight: int = Field(64, ge=1, description="Requests held at once before 503")
+    gateway_max_in_flight: int = Field(
+        64, ge=1, description="Requests one gateway process holds at once before 503"
+    )
+    gateway_workers: int = Field(
+        1, ge=1, le=16, description="Gateway processes on one socket (same-id claims shared)"
+    )
     gateway_max_workbook_bytes: int = Field(
         10_000_000, description="Largest workbook (XLSX) upload; a larger one is a 422"
     )

@@ -28,9 +28,11 @@ def get(path: Path, submission_id: str) -> Receipt | None:
 
 
 def store(path: Path, receipt: Receipt) -> Receipt:
-    """Store the receipt unless the id already has one; returns the stored (first) receipt."""
+    """Store the receipt unless the id already has one, and drop this body's claim (one
+    transaction); returns the stored (first) receipt."""
     with db.connect(path, write=True) as con:
         con.execute(db.sql("receipt_insert"), asdict(receipt))
+        con.execute(db.sql("claim_delete"), asdict(receipt))
         row = con.execute(
             db.sql("receipt_get"), {"submission_id": receipt.submission_id}
         ).fetchone()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,9 +17,9 @@ from datetime import UTC, datetime
 from starlette.concurrency import run_in_threadpool
 
 from common.settings import Settings
-from producers.gateway import receipts
+from producers.gateway import claims, receipts
 from producers.gateway.copy_watch import CopyWatcher
-from producers.gateway.errors import Forbidden, SubmissionConflict
+from producers.gateway.errors import BrokerUnavailable, Forbidden, SubmissionConflict
 from producers.gateway.publisher import Publisher
 from producers.gateway.receipts import Receipt
 from producers.gateway.tokens import Principal
@@ -71,18 +72,19 @@ def _submit_blocking(
 ) -> tuple[Receipt, bool]:
     db_path = state.settings.gateway_db
     submission_id = report["submission_id"]
-    first = receipts.get(db_path, submission_id)
+    first = _claimed_or_received(state, report, sha256)
     if first is not None:
-        if first.sha256 != sha256:
-            own = first.country == report["country"]
-            raise SubmissionConflict(submission_id, first.sha256 if own else None, sha256)
         return first, False
-    delivery = state.publisher.publish(
-        key=report["country"],
-        value=body,
-        # the report's own minor version, so a consumer can refuse what it cannot read
-        headers=report_headers(report, body),
-    )
+    try:
+        delivery = state.publisher.publish(
+            key=report["country"],
+            value=body,
+            # the report's own minor version, so a consumer can refuse what it cannot read
+            headers=report_headers(report, body),
+        )
+    except BaseException:
+        claims.release(db_path, submission_id, sha256)
+        raise
     receipt = Receipt(
         submission_id=submission_id,
         country=report["country"],
@@ -95,6 +97,40 @@ def _submit_blocking(
         sha256=sha256,
     )
     return receipts.store(db_path, receipt), True
+
+
+def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Receipt | None:
+    """The first receipt of this id and body (a replay), or None once this request holds
+    the id's claim and may publish. Another body under the id is a SubmissionConflict, also
+    while it is still being published by another process."""
+    db_path, submission_id = state.settings.gateway_db, report["submission_id"]
+    # A claim lives for one publish; older than the broker's bound plus grace, its owner died.
+    stale_after_s = 2 * state.settings.gateway_broker_timeout_s + 5
+    deadline = time.monotonic() + stale_after_s + 1
+    while True:
+        first = receipts.get(db_path, submission_id)
+        if first is not None:
+            if first.sha256 != sha256:
+                own = first.country == report["country"]
+                raise SubmissionConflict(submission_id, first.sha256 if own else None, sha256)
+            return first
+        held = claims.take(
+            db_path, submission_id, sha256, report["country"], stale_after_s=stale_after_s
+        )
+        if held is None:
+            # Ours, but a process may have stored its receipt and dropped its claim between
+            # our look-up and our claim (one transaction there): look once more.
+            first = receipts.get(db_path, submission_id)
+            if first is None:
+                return None
+            claims.release(db_path, submission_id, sha256)
+            continue
+        if held.sha256 != sha256:
+            own = held.country == report["country"]
+            raise SubmissionConflict(submission_id, held.sha256 if own else None, sha256)
+        if time.monotonic() > deadline:  # cannot happen unless clocks jump: say so, retry
+            raise BrokerUnavailable(f"submission {submission_id} is still being published")
+        time.sleep(0.02)  # the same body in flight in another process: its receipt is near
 
 
 def _visible_receipt(state: GatewayState, principal: Principal, sid: str) -> Receipt | None:

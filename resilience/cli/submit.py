@@ -271,18 +271,9 @@ def gateway_serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: settings)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings)")] = None,
 ) -> None:
-    """Run the gateway with uvicorn (tokens and Authorization headers never reach the log)."""
-    import uvicorn
-
+    """Run the gateway with uvicorn (tokens and Authorization headers never reach the log);
+    RESILIENCE_GATEWAY_WORKERS=N serves it from N processes."""
     from common.settings import get_settings
-    from producers.gateway.app import create_app
-    from producers.gateway.logging_filter import uvicorn_log_config
+    from producers.gateway.server import serve
 
-    settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.gateway_host,
-        port=port or settings.gateway_port,
-        log_config=uvicorn_log_config(),
-        server_header=False,
-    )
+    serve(get_settings(), host=host, port=port)

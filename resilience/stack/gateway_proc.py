@@ -62,20 +62,10 @@ def status(run_dir: Path) -> processes.ProcStatus:
 
 def main() -> None:
     """Serve the gateway with the settings of this process's environment."""
-    import uvicorn
-
     from common.settings import get_settings
-    from producers.gateway import logging_filter
-    from producers.gateway.app import create_app
+    from producers.gateway.server import serve
 
-    settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.gateway_host,
-        port=settings.gateway_port,
-        log_config=logging_filter.uvicorn_log_config(),
-        access_log=True,
-    )
+    serve(get_settings())
 
 
 if __name__ == "__main__":

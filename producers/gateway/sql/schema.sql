@@ -53,3 +53,14 @@ create table if not exists portal_cells (
     submission_id text primary key,
     cells         text not null
 );
+
+-- A submission id being published right now (producers/gateway/claims.py): taken before the
+-- broker is asked, dropped with the receipt's write. Two gateway processes (workers or
+-- replicas) posting one id therefore never both publish: same body waits for the first
+-- receipt, another body is a 409 at once.
+create table if not exists claim (
+    submission_id text primary key,
+    sha256        text not null,
+    country       text not null,
+    claimed_at    real not null
+);
