@@ -420,7 +420,7 @@ def test_reads_stay_whole_while_the_pipeline_replaces_the_copy(gateway, fra, tmp
     thread.start()
     try:
         answers = []
-        while len(answers) < 200 or len(published) < 20:
+        while len(answers) < 100 or len(published) < 8:
             response = fra.get(f"/v1/reports/{report['submission_id']}")
             answers.append((response.status_code, response.json().get("status")))
     finally:

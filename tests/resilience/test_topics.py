@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -60,3 +61,5 @@ def test_no_broker_at_the_address_says_how_to_start_one() -> None:
     with pytest.raises(TopicError, match=r"no Kafka broker answered at 127\.0\.0\.1:\d+ .*"
                        r"resilience kafka up"):  # fmt: skip
         admin_client(settings, timeout_s=1)
+    # and no client was left behind to reconnect for the rest of the process's life
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("kafka-io-")]
