@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serve import gateway_process  # noqa: E402
 from benchmarks.stats import pct  # noqa: E402
 from resilience.stack.ports import free_port  # noqa: E402
 
@@ -74,24 +74,8 @@ def main() -> None:
         "RESILIENCE_ANALYST_PATH": str(settings.analyst_path),
         "RESILIENCE_GATEWAY_PORT": str(port),
     }
-    log = (work / "gateway.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from resilience.cli.app import main; main()", "gateway", "serve"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)  # 503 without a broker: it is up
-                break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"gateway did not start; see {work / 'gateway.log'}")
-            time.sleep(0.2)
+    with gateway_process(env, port, work / "gateway.log") as url:  # noqa: SIM117
         with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
             started = time.perf_counter()
             first = client.post("/v1/reports:validate", content=body)
@@ -113,10 +97,6 @@ def main() -> None:
                 started = time.perf_counter()
                 validate_batch([report], priors)
                 local.append(time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
     from schemas.flatten import flatten
 

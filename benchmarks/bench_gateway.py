@@ -15,7 +15,6 @@ import concurrent.futures
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serve import gateway_process  # noqa: E402
 from benchmarks.stats import pct  # noqa: E402
 from resilience.stack.ports import free_port  # noqa: E402
 
@@ -190,35 +190,17 @@ def main() -> None:
         "RESILIENCE_ANALYST_PATH": str(settings.analyst_path),
         "RESILIENCE_GATEWAY_PORT": str(port),
     }
-    log = (work / "gateway.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from resilience.cli.app import main; main()", "gateway", "serve"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"gateway did not start; see {work / 'gateway.log'}")
-            time.sleep(0.2)
-        warm = [report("FRA", i) for i in range(20)]
-        bench_gateway(url, token, warm, 2)  # connections, JIT-free warm-up of the producer
-        bodies = [report("FRA", i) for i in range(args.reports)]
-        size = statistics.mean(len(b) for b in bodies)
-        gateway = bench_gateway(url, token, bodies, args.clients)
-        each, batched = bench_raw(
-            bootstrap, raw_topic, [report("FRA", i) for i in range(args.reports)]
-        )
+        with gateway_process(env, port, work / "gateway.log") as url:
+            warm = [report("FRA", i) for i in range(20)]
+            bench_gateway(url, token, warm, 2)  # connections, warm-up of the producer
+            bodies = [report("FRA", i) for i in range(args.reports)]
+            size = statistics.mean(len(b) for b in bodies)
+            gateway = bench_gateway(url, token, bodies, args.clients)
+            each, batched = bench_raw(
+                bootstrap, raw_topic, [report("FRA", i) for i in range(args.reports)]
+            )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
         if own_broker:
             kafka_broker.down(work / "run")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from common.settings import Settings
 from tests.fixtures.gateway import ServerThread, bound_socket
+from tests.fixtures.settings import topic_settings
 
 
 def auth(token: str) -> dict[str, str]:
@@ -22,22 +22,7 @@ def auth(token: str) -> dict[str, str]:
 
 def own_settings(bootstrap: str, root: Path, **overrides: Any) -> Settings:
     """Settings with unique topics/group and every local path under `root` (topics not created)."""
-    suffix = uuid.uuid4().hex[:12]
-    values: dict[str, Any] = {
-        "kafka_bootstrap_servers": bootstrap,
-        "report_topic": f"test.reports.{suffix}",
-        "dead_letter_topic": f"test.reports.dlq.{suffix}",
-        "ingest_group": f"test-ingest-{suffix}",
-        "topic_partitions": 3,
-        "topic_replication_factor": 1,
-        "run_dir": root / "run",
-        "warehouse_path": root / "warehouse" / "resilience.duckdb",
-        "analyst_path": root / "warehouse" / "analyst.duckdb",
-        "gateway_db": root / "gateway" / "gateway.sqlite3",
-        "airflow_home": root / "airflow",
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return topic_settings(bootstrap, root, create=False, **overrides)
 
 
 @contextmanager
