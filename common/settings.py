@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     notification_topic: str = Field(
         "resilience.notifications.v1", description="Topic of notifications (deadline reminders)"
     )
+    feedback_topic: str = Field(
+        "resilience.feedback.v1", description="Topic of review events (technical acceptance)"
+    )
     topic_partitions: int = Field(3, ge=1, description="Partitions of the project's topics")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor of topics")
     ingest_group: str = Field("resilience-ingest", description="Consumer group of the ingest DAG")
@@ -64,6 +67,11 @@ class Settings(BaseSettings):
 
     releases_dir: Path | None = Field(
         None, description="Where release records are written (default: <run_dir>/releases)"
+    )
+
+    # Technical acceptance
+    review_timeout_h: float = Field(
+        14 * 24, gt=0, description="Hours a review waits for a reviewer before it expires"
     )
 
     # Deadline reminders

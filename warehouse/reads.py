@@ -22,7 +22,7 @@ from schemas.findings import Finding
 from schemas.record import RawEvent
 from schemas.rules import Severity
 from schemas.vocabulary import Status
-from warehouse import db
+from warehouse import db, reviews
 from warehouse.errors import WarehouseError
 from warehouse.load import accepted_versions, prior_indicators, raw_events_of
 from warehouse.sqlfiles import sql
@@ -43,6 +43,19 @@ class Verdict:
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     manifest_sha256: str | None = None  # of the verdict's release, once it is written
+    review: Review | None = None  # technical acceptance of an accepted version
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where a submission's technical acceptance stands (see pipeline.review)."""
+
+    state: str  # pending | technically_accepted | correction_requested | superseded | expired
+    message: str | None
+    reviewer: str | None
+    at: str  # when it reached this state
+    due_at: str | None
+    superseded_by: str | None
 
 
 NOT_JUDGED = Verdict(Status.RECEIVED)
@@ -72,6 +85,7 @@ def verdict_of(analyst_path: Path, submission_id: str) -> Verdict:
             sql("finding_list"), {"submission_id": submission_id, "validation_run_id": run_id}
         ).fetchall()
         manifest = _release_of(con, submission_id, run_id)
+        review = _review_of(con, submission_id)
     except duckdb.CatalogException:  # a copy published before the verdict tables existed
         return NOT_JUDGED
     finally:
@@ -94,6 +108,25 @@ def verdict_of(analyst_path: Path, submission_id: str) -> Verdict:
             for code, severity, message, location, table, value in found
         ],
         manifest_sha256=manifest,
+        review=review,
+    )
+
+
+def _review_of(con: duckdb.DuckDBPyConnection, submission_id: str) -> Review | None:
+    """The submission's current review; None before one opened (or in an older copy)."""
+    try:
+        found = reviews.current(con, submission_id)
+    except duckdb.CatalogException:
+        return None
+    if found is None:
+        return None
+    return Review(
+        state=found.state,
+        message=found.message,
+        reviewer=found.reviewer,
+        at=found.occurred_at.isoformat(),
+        due_at=found.due_at.isoformat() if found.due_at else None,
+        superseded_by=found.superseded_by,
     )
 
 

@@ -1,4 +1,4 @@
-"""The project's Kafka topics: the report topic, its dead-letter topic, notifications."""
+"""The project's Kafka topics: reports, their dead letters, notifications, review feedback."""
 
 from __future__ import annotations
 
@@ -101,7 +101,12 @@ def _warn_on_other_partitions(admin, names: list[str], partitions: int) -> None:
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create the report, dead-letter and notification topics unless they exist; returns
-    those created."""
-    names = [settings.report_topic, settings.dead_letter_topic, settings.notification_topic]
+    """Create the report, dead-letter, notification and feedback topics unless they exist;
+    returns those created."""
+    names = [
+        settings.report_topic,
+        settings.dead_letter_topic,
+        settings.notification_topic,
+        settings.feedback_topic,
+    ]
     return create_topics(settings, names)

@@ -29,9 +29,15 @@ def test_ensure_topics_creates_the_project_topics_once(kafka_bootstrap: str) -> 
         report_topic=f"t.reports.{suffix}",
         dead_letter_topic=f"t.dlq.{suffix}",
         notification_topic=f"t.notifications.{suffix}",
+        feedback_topic=f"t.feedback.{suffix}",
         topic_partitions=2,
     )
-    names = [settings.report_topic, settings.dead_letter_topic, settings.notification_topic]
+    names = [
+        settings.report_topic,
+        settings.dead_letter_topic,
+        settings.notification_topic,
+        settings.feedback_topic,
+    ]
     assert ensure_topics(settings) == names
     assert _partitions(settings, names) == dict.fromkeys(names, 2)
     assert ensure_topics(settings) == []  # existing topics are fine

@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "dead_letter_replay",
     "reminder",
     "release",
+    "review_event",
     "report",
     "goal",
     "indicator",
@@ -57,6 +58,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         "008_member_report.sql",
         "009_reminder.sql",
         "010_release.sql",
+        "011_review.sql",
     ]
     assert second == []
     assert ledger == [
@@ -70,6 +72,7 @@ def test_migrate_applies_each_file_once_and_records_it(tmp_path):
         (8, "member_report"),
         (9, "reminder"),
         (10, "release"),
+        (11, "review"),
     ]
     assert tables == EXPECTED_TABLES
 

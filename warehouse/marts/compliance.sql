@@ -19,6 +19,7 @@
 --   on_time: True if the first accepted version was submitted by the deadline (UTC date), NULL if none accepted.
 --   days_late: Days after the deadline the first accepted version was submitted (0 if on time, NULL if none accepted).
 --   current_status: Latest verdict of the latest accepted version; without one, of the latest judged submission.
+--   review_status: Technical acceptance of the latest accepted version: pending, technically_accepted, correction_requested, superseded or expired; NULL before its review opened.
 with cycles_in_play as (
     select cycle from verdict where cycle is not null
     union
@@ -52,9 +53,10 @@ accepted as (
 ),
 
 latest_accepted as (
-    select r.country, r.cycle, r.version, v.status
+    select r.country, r.cycle, r.version, v.status, cr.state as review_status
     from current_report as r
     left join current_verdict as v on v.submission_id = r.submission_id
+    left join current_review as cr on cr.submission_id = r.submission_id
 ),
 
 final as (
@@ -72,7 +74,8 @@ final as (
         case when a.first_accepted_at is not null
             then greatest(date_diff('day', m.deadline, a.first_accepted_at::date), 0)
         end as days_late,
-        coalesce(l.status, j.latest_status) as current_status
+        coalesce(l.status, j.latest_status) as current_status,
+        l.review_status
     from members as m
     left join judged as j on j.country = m.country and j.cycle = m.cycle
     left join accepted as a on a.country = m.country and a.cycle = m.cycle
