@@ -30,6 +30,7 @@ class BrokerError(RuntimeError):
 @dataclass(frozen=True)
 class BrokerPaths:
     root: Path
+    process: str = PROCESS  # the supervisor's name for it (one per node of a cluster)
 
     @property
     def properties(self) -> Path:
@@ -41,7 +42,7 @@ class BrokerPaths:
 
     @property
     def log(self) -> Path:
-        return processes.log_file(self.root.parent, PROCESS)
+        return processes.log_file(self.root.parent, self.process)
 
     @property
     def bootstrap(self) -> Path:
@@ -52,13 +53,27 @@ def broker_paths(run_dir: Path) -> BrokerPaths:
     return BrokerPaths(Path(run_dir).resolve() / "kafka")
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
+def server_properties(
+    data_dir: Path,
+    port: int,
+    controller_port: int,
+    *,
+    node_id: int = 1,
+    voters: dict[int, int] | None = None,
+) -> str:
+    """One node's configuration; ``voters`` (node id -> controller port) makes it one of a
+    cluster, replicating every topic to all voters (at most 3) with min.insync.replicas one
+    fewer, so acks=all survives one node down."""
     # A static voter set (controller.quorum.voters) keeps no endpoint in the metadata log,
-    # so the controller may get a different free port at every start.
+    # so a single node's controller may get a different free port at every start (a
+    # cluster keeps its ports: kafka_cluster stores them).
+    voters = voters or {node_id: controller_port}
+    replicas = min(3, len(voters))
+    insync = str(max(1, replicas - 1))
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{HOST}:{controller_port}",
+        "node.id": str(node_id),
+        "controller.quorum.voters": ",".join(f"{n}@{HOST}:{c}" for n, c in sorted(voters.items())),
         "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
         "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -66,12 +81,14 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
         "inter.broker.listener.name": "PLAINTEXT",
         "log.dirs": str(data_dir),
         "num.partitions": "1",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": str(replicas),
+        "min.insync.replicas": insync,
+        "offsets.topic.replication.factor": str(replicas),
         "offsets.topic.num.partitions": "3",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "transaction.state.log.replication.factor": str(replicas),
+        "transaction.state.log.min.isr": insync,
+        "share.coordinator.state.topic.replication.factor": str(replicas),
+        "share.coordinator.state.topic.min.isr": insync,
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
         # After a hard kill the controller refuses the new incarnation until the old one's
@@ -93,11 +110,14 @@ def cluster_id() -> str:
             return candidate
 
 
-def format_storage(java: Path, lib_dir: Path, paths: BrokerPaths) -> None:
-    """Format data/ once with a new cluster id (a formatted dir has meta.properties)."""
+def format_storage(
+    java: Path, lib_dir: Path, paths: BrokerPaths, *, with_id: str | None = None
+) -> None:
+    """Format data/ once (a formatted dir has meta.properties) with ``with_id`` (a cluster's
+    nodes share one) or a new cluster id."""
     if (paths.data / "meta.properties").exists():
         return
-    new_id = cluster_id()
+    new_id = with_id or cluster_id()
     result = subprocess.run(
         [
             str(java), *TOOL_JVM_OPTS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
