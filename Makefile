@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked --no-progress
 
-.PHONY: help uv setup test-deps demo test test-cluster lint unit integration fuzz up down status bench clean
+.PHONY: help uv setup test-deps cluster-deps demo test test-cluster lint unit integration fuzz up down status bench clean
 
 help:
 	@echo "make demo   set up, then run the whole flow live for 32 allies (starts and stops the stack)"
@@ -46,8 +46,15 @@ test: setup test-deps
 
 # The production topology's tests (issue 16, in progress): a 3-node KRaft cluster from the
 # same jars, one node killed mid-stream. Separate from `make test` (its 15 minutes).
-test-cluster: setup
+test-cluster: setup cluster-deps
 	$(RUN) pytest -m cluster tests/cluster
+
+# PostgreSQL (Debian's package) for the production topology; its binaries stay off PATH.
+cluster-deps:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the cluster tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+		|| echo "could not install postgresql: the cluster tests will fail and say so"; }
 
 # The schema property test at length: 5,000 documents, each drawn fresh from the schema
 # (about 25 min here); RESILIENCE_FUZZ_SEED=N repeats a run the suite printed.

@@ -6,6 +6,7 @@ process starts, with the command that installs it.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
@@ -74,3 +75,23 @@ def find_mvn(path: str | None = None) -> Path:
             "Install it with `apt-get install maven`."
         )
     return Path(found)
+
+
+POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"  # Debian's postgresql, not on PATH
+_PG_TOOLS = ("initdb", "postgres", "pg_ctl")
+
+
+def find_postgres(path: str | None = None, debian_glob: str = POSTGRES_BIN_GLOB) -> Path:
+    """The directory of initdb/postgres: from PATH, else Debian's newest packaged version."""
+    found = shutil.which("initdb", path=path if path is not None else os.environ.get("PATH"))
+    candidates = [Path(found).resolve().parent] if found else []
+    candidates += sorted((Path(p) for p in glob.glob(debian_glob)), reverse=True)
+    for directory in candidates:
+        if all((directory / tool).is_file() for tool in _PG_TOOLS):
+            return directory
+    raise PrerequisiteMissing(
+        "PostgreSQL not found (initdb, postgres, pg_ctl): the production topology keeps "
+        "Airflow's metadata and the gateways' state in it. Install it with "
+        "`apt-get install postgresql` (Debian's package; its binaries live in "
+        f"{debian_glob})."
+    )
