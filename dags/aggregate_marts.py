@@ -24,9 +24,9 @@ ACCEPTED = Asset(ACCEPTED_ASSET_URI)
     doc_md="""
 ### Aggregate marts
 Writes the release record of every accepted verdict that has none (Parquet files and a
-manifest under the releases directory, table `release`), then rebuilds the analyst marts
-for the cycles the triggering ingest runs touched (all cycles on a manual run) and
-atomically replaces the read-only analyst copy.
+manifest under the releases directory, table `release`; pipeline.releases), rebuilds the
+analyst marts for the cycles the triggering ingest runs touched (all cycles on a manual
+run) and atomically replaces the read-only analyst copy.
 """,
 )
 def aggregate_marts() -> None:
@@ -38,13 +38,7 @@ def aggregate_marts() -> None:
         extras = [event.extra for evs in events.values() for event in evs]
         return aggregate(get_settings(), cycles_from_events(extras))
 
-    @task
-    def write_releases() -> dict[str, Any]:
-        from pipeline.releases import write_releases as write
-
-        return write(get_settings()).summary()
-
-    write_releases() >> rebuild()
+    rebuild()
 
 
 aggregate_marts()

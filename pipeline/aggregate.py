@@ -38,14 +38,27 @@ def publish_verdicts(settings: Settings, summary: dict[str, Any]) -> bool:
 
 
 def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
-    """Rebuild marts (for ``cycles``; all when None; none when empty), publish the analyst
-    copy, then write the HTML alliance report from it."""
+    """Write the releases of new accepted verdicts, rebuild marts (for ``cycles``; all when
+    None; none when empty), publish the analyst copy, then write the HTML alliance report.
+
+    Releases are written here, in the same task, not in a task of their own: a second task
+    of this DAG took an executor slot and scheduler turns from the next ingest run (measured
+    with bench_latency, see the issue 14 note), while the files of a report cost ~30 ms.
+    A failed release write fails the task after the marts are published: Airflow's retry
+    writes it, and the marts are not held back meanwhile."""
+    from pipeline.releases import write_releases
     from warehouse.analyst import publish_analyst_copy
     from warehouse.db import connect
     from warehouse.errors import WarehouseError
     from warehouse.marts import build_marts
     from warehouse.report.html import write_report
 
+    release_error: Exception | None = None
+    try:
+        released = write_releases(settings).summary()
+    except Exception as exc:  # the marts go on; the task fails below and is retried
+        logger.error("releases not written: %s", exc)
+        release_error, released = exc, {"error": str(exc)}
     if cycles is None or cycles:
         con = connect(settings.warehouse_path)
         try:
@@ -59,4 +72,10 @@ def aggregate(settings: Settings, cycles: list[str] | None) -> dict[str, Any]:
         report = str(write_report(settings.analyst_path, settings.report_path))
     except WarehouseError as exc:  # the data is published; the page is secondary
         logger.warning("alliance report not written: %s", exc)
-    return {"cycles": cycles if cycles is not None else "all", "report": report}
+    if release_error is not None:
+        raise release_error
+    return {
+        "cycles": cycles if cycles is not None else "all",
+        "report": report,
+        "releases": released,
+    }

@@ -326,6 +326,85 @@ def summary_tables(settings: Settings, ids: list[str], cycle: str = CYCLE) -> li
     ]
 
 
+# --- reminders and releases --------------------------------------------------------------
+
+
+def reminder_days(cycle: str = CYCLE) -> list[str]:
+    """The days the demo runs the reminder DAG for: each kind's day of the cycle."""
+    from pipeline.reminders import KINDS
+    from schemas import reference
+
+    deadline = reference.cycles()[cycle].deadline
+    return [(deadline + timedelta(days=days)).isoformat() for days in KINDS.values()]
+
+
+def remind(settings: Settings, airflow_url: str, step: Any, *, timeout_s: float = 120) -> None:
+    """Run the reminder DAG through Airflow's REST API as of each reminder day of the cycle
+    (its ``today`` param), one after the other: the allies without an accepted report by
+    that day are reminded, each (ally, kind) once however often the demo is rerun."""
+    import httpx
+
+    token = ops_status.airflow_token(airflow_url, settings.airflow_home)
+    with httpx.Client(
+        base_url=airflow_url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ) as client:
+        for day in reminder_days():
+            response = client.post(
+                "/api/v2/dags/remind_deadlines/dagRuns",
+                json={"logical_date": None, "conf": {"today": day}},
+            )
+            response.raise_for_status()
+            run_id = response.json()["dag_run_id"]
+            deadline = time.monotonic() + timeout_s
+            state = None
+            while time.monotonic() < deadline:
+                run = client.get(f"/api/v2/dags/remind_deadlines/dagRuns/{run_id}").json()
+                state = run.get("state")
+                if state in ("success", "failed"):
+                    break
+                time.sleep(1)
+            if state != "success":
+                raise DemoError(f"the reminder DAG as of {day} ended {state or 'not at all'}")
+            step(f"reminder DAG ran as of {day}")
+
+
+def reminders_table(settings: Settings, cycle: str = CYCLE) -> Table:
+    """The reminders sent for the cycle: one row per ally that was reminded."""
+    from warehouse.reminders import sent_reminders
+
+    kinds: dict[str, list[str]] = {}
+    for _, country, kind, *_ in sent_reminders(settings.analyst_path, cycle):
+        kinds.setdefault(country, []).append(kind)
+    rows = [(country, ", ".join(found)) for country, found in sorted(kinds.items())]
+    return _table(
+        f"Deadline reminders sent for {cycle} ({len(rows)} allies without an accepted report "
+        "by a reminder day)",
+        rows,
+        ["ally", "reminders (notifications topic)"],
+    )
+
+
+def _print_release(console: Console, settings: Settings, result: DemoResult) -> None:
+    """One release of this demo: where it is and the manifest hash its submitter got."""
+    from warehouse.releases import releases
+
+    ours = {p.submission_id: p for p in result.submissions}
+    found = [r for r in releases(settings.analyst_path) if r["submission_id"] in ours]
+    if not found:
+        console.print("no release recorded yet for this demo's submissions")
+        return
+    of_cycle = [r for r in found if r["cycle"] == CYCLE] or found
+    last = next((r for r in of_cycle if r["country"] == RESUBMIT_COUNTRY), of_cycle[-1])
+    console.print(
+        f"{len(found)} releases written for this demo's accepted reports; e.g. "
+        f"{last['country']} {last['cycle']} "
+        f"v{last['version']}: {last['manifest_path']}\n  manifest sha256 "
+        f"{last['manifest_sha256']} (resilience release verify --submission "
+        f"{last['submission_id']})",
+        highlight=False,
+    )
+
+
 # --- the demo --------------------------------------------------------------------------
 
 
@@ -358,6 +437,9 @@ def run(
         result.stack_up_s = stack_up_s
         for table in summary_tables(live, [p.submission_id for p in result.submissions]):
             console.print(table)
+        remind(live, info.airflow_url, step)
+        console.print(reminders_table(live))
+        _print_release(console, live, result)
         result.first_submit_to_summary_s = time.monotonic() - result.first_submit_at
         _where_next(console, live, info.airflow_url)
     finally:

@@ -160,6 +160,19 @@ def ops_status_command() -> None:
             quarantine.add_row(q["source"], q["severity"], str(q["rows"]))
         output.out().print(quarantine)
 
+    if found.reminders:
+        reminders = Table(title="Deadline reminders sent (analyst copy)")
+        for column in ("cycle", "kind", "allies", "last sent"):
+            reminders.add_column(column)
+        for cycle, kind, allies, last in found.reminders:
+            reminders.add_row(cycle, kind, str(allies), _when(last))
+        output.out().print(reminders)
+    if found.releases and found.releases[0]:
+        output.out().print(
+            f"releases recorded: {found.releases[0]}, latest {_when(found.releases[1])}",
+            highlight=False,
+        )
+
     fresh = Table(title="Freshness")
     for column in ("database", "file modified", "latest verdict", "note"):
         fresh.add_column(column, no_wrap=column != "note")

@@ -23,7 +23,7 @@ from warehouse import reads
 
 log = logging.getLogger(__name__)
 
-DAG_IDS = ("ingest_reports", "aggregate_marts")
+DAG_IDS = ("ingest_reports", "aggregate_marts", "remind_deadlines")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class OpsStatus:
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     freshness: list[Freshness] = field(default_factory=list)
+    reminders: list[tuple] = field(default_factory=list)  # (cycle, kind, allies, last sent)
+    releases: tuple | None = None  # (count, latest released_at)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -309,6 +311,9 @@ def collect(settings: Settings, airflow_url: str) -> OpsStatus:
         try:
             out.verdicts, out.quarantine = analyst_figures(settings.analyst_path)
             out.open_dead_letters = open_dead_letters(settings.analyst_path)
+            copy = settings.analyst_path
+            out.reminders = reads.analyst_rows(copy, "ops_reminders")
+            out.releases = next(iter(reads.analyst_rows(copy, "ops_releases")), None)
         except Exception as exc:  # WarehouseError or duckdb.Error
             out.problems.append(f"analyst copy {settings.analyst_path}: {exc}")
     else:

@@ -146,3 +146,19 @@ def test_reports_posted_over_http_get_verdicts_and_marts_without_manual_triggers
         "accepted_with_warnings": 1,
         "rejected": 1,
     }
+    # The aggregation wrote the releases of the two accepted reports, and the submitter sees
+    # the manifest's hash with the verdict.
+    assert found.releases is not None and found.releases[0] == 2
+    with GatewayClient(running_stack.gateway_url, secret) as client:  # ITA's token
+        assert len(client.report(ids[2])["manifest_sha256"]) == 64
+
+    # The reminder DAG, triggered through the REST API as of each reminder day of the cycle
+    # (twice: a rerun sends nothing more), reminds FRA (rejected) once per kind.
+    from warehouse.reminders import sent_reminders
+
+    demo.remind(settings, running_stack.airflow_url, lambda message: None)
+    demo.remind(settings, running_stack.airflow_url, lambda message: None)
+    sent = [(country, kind) for _, country, kind, *_ in sent_reminders(settings.analyst_path)]
+    assert len(sent) == len(set(sent))
+    kinds = ["due_in_14_days", "due_in_3_days", "overdue"]
+    assert sorted(k for c, k in sent if c == "FRA") == kinds

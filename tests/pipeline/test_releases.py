@@ -71,6 +71,21 @@ def test_accepted_reports_are_released_verified_and_a_replay_adds_a_release(
     bad = releases.verify(spoiled)
     assert len(bad.problems) == 1 and bad.problems[0].startswith("goal.parquet: SHA-256")
     assert "bytes " in bad.problems[0] and "changed" in bad.problems[0]
+    # a changed letter in a goal's text is named down to the row
+    import pyarrow.parquet as pq
+
+    reworded = tmp_path / "reworded"
+    shutil.copytree(directory, reworded)
+    target = reworded / "goal.parquet"
+    target.chmod(0o644)
+    text = pq.read_table(target).to_pylist()[1]["description"].encode()
+    data = bytearray(target.read_bytes())
+    at = data.find(text[-6:])
+    data[at] ^= 0x20  # upper/lower case of one letter
+    target.write_bytes(bytes(data))
+    (problem,) = releases.verify(reworded).problems
+    # (rows sharing the same text share its dictionary entry: each of them is named)
+    assert problem.startswith("goal.parquet: SHA-256") and "rows 1 (/goals/1)" in problem
     publish_analyst_copy(settings.warehouse_path, settings.analyst_path)
     ok = runner.invoke(app, ["release", "verify", "--submission", fra["submission_id"]])
     assert ok.exit_code == 0 and "ok" in ok.output

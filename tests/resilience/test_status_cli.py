@@ -49,3 +49,26 @@ def test_status_leads_with_a_stalled_ingest(nothing_running):
     first = out.output.strip().splitlines()[0]
     assert first.startswith("ingest STALLED since"), out.output
     assert "on event: resilience.reports.v1/1@40 (submission s-1)" in out.output
+
+
+def test_status_shows_the_reminders_sent_and_the_releases(nothing_running):
+    from warehouse.db import connect
+    from warehouse.migrate import migrate
+
+    con = connect(nothing_running.analyst_path)
+    migrate(con)
+    con.execute(
+        "insert into reminder (reminder_id, country, cycle, kind, deadline, due_on, emitted_for,"
+        " state, sent_at) values ('r1', 'ISL', '2026-H1', 'overdue', '2026-08-29', '2026-08-30',"
+        " '2026-08-30', 'sent', '2026-08-30 00:05:00+00')"
+    )
+    con.execute(
+        "insert into release (submission_id, validation_run_id, country, cycle, version, status,"
+        " manifest_path, manifest_sha256, files) values"
+        " ('s-1', 'run-1', 'FRA', '2026-H1', 1, 'accepted', 'm.json', 'ab', 8)"
+    )
+    con.close()
+    out = CliRunner().invoke(app, ["status"])
+    assert "Deadline reminders sent" in out.output
+    assert "2026-H1" in out.output and "overdue" in out.output
+    assert "releases recorded: 1" in out.output
