@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     )
 
     # Gateway
+    airflow_database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of Airflow's metadata database, e.g. "
+        "postgresql+psycopg://user:password@host:5432/airflow (unset: SQLite in AIRFLOW_HOME)",
+    )
+    airflow_schedulers: int = Field(
+        1, ge=1, le=4, description="Airflow schedulers the stack runs (2+ needs PostgreSQL)"
+    )
     gateway_host: str = Field("127.0.0.1", description="Gateway bind address")
     gateway_port: int = Field(8000, description="Gateway port")
     gateway_url: str = Field("http://127.0.0.1:8000", description="Gateway URL the CLI talks to")

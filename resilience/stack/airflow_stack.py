@@ -115,6 +115,11 @@ def airflow_env(settings: Settings, port: int) -> dict[str, str]:
     home = Path(settings.airflow_home).resolve()
     shared = _secrets(home)
     base_url = f"http://127.0.0.1:{port}"
+    database = (
+        settings.airflow_database_url.get_secret_value()
+        if settings.airflow_database_url is not None
+        else f"sqlite:///{home / 'airflow.db'}"
+    )
     env = dict(os.environ)
     env = {k: v for k, v in env.items() if not k.startswith(("AIRFLOW__", "RESILIENCE_"))}
     pythonpath = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
@@ -137,7 +142,7 @@ def airflow_env(settings: Settings, port: int) -> dict[str, str]:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file(home)),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": base_url,
@@ -155,7 +160,19 @@ def airflow_env(settings: Settings, port: int) -> dict[str, str]:
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         }
     )
+    if settings.airflow_database_url is not None:
+        # Airflow opens an async engine too; psycopg 3 drives both (it would guess asyncpg)
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = database
     return env
+
+
+def instances(settings: Settings) -> list[tuple[str, str]]:
+    """(component, process name) of every Airflow process the stack runs: one of each,
+    plus further schedulers (airflow-scheduler-2, ...) when settings ask for them."""
+    out = [(c, process_name(c)) for c in COMPONENTS]
+    out += [("scheduler", f"{process_name('scheduler')}-{n}")
+            for n in range(2, settings.airflow_schedulers + 1)]  # fmt: skip
+    return out
 
 
 def _airflow_argv(*args: str) -> list[str]:
@@ -166,7 +183,8 @@ def migrate_db(settings: Settings, port: int, *, timeout_s: float = 600) -> None
     """``airflow db migrate`` once per Airflow version (a marker file remembers it)."""
     home = Path(settings.airflow_home).resolve()
     marker = home / f".migrated-{version('apache-airflow')}"
-    if marker.exists() and (home / "airflow.db").exists():
+    on_sqlite = settings.airflow_database_url is None
+    if marker.exists() and (not on_sqlite or (home / "airflow.db").exists()):
         return
     home.mkdir(parents=True, exist_ok=True)
     logf = processes.log_file(settings.run_dir, "airflow-db-migrate")
@@ -218,16 +236,21 @@ def up(settings: Settings, *, port: int | None = None, timeout_s: float = 300) -
     migrate_db(settings, port)
     env = airflow_env(settings, port)
     url = f"http://127.0.0.1:{port}"
-    pids = {
-        component: processes.start(
-            settings.run_dir, process_name(component), _airflow_argv(component), env=env, cwd=home
+    if settings.airflow_schedulers > 1 and settings.airflow_database_url is None:
+        raise processes.ProcessError(
+            "more than one Airflow scheduler needs a server database: set "
+            "RESILIENCE_AIRFLOW_DATABASE_URL (PostgreSQL) or RESILIENCE_AIRFLOW_SCHEDULERS=1"
         )
-        for component in COMPONENTS
+    pids = {
+        name.removeprefix("airflow-"): processes.start(
+            settings.run_dir, name, _airflow_argv(component), env=env, cwd=home
+        )
+        for component, name in instances(settings)
     }
-    for component in COMPONENTS:
+    for component, name in instances(settings):
         processes.wait_healthy(
             settings.run_dir,
-            process_name(component),
+            name,
             lambda c=component: component_healthy(c, health(url)),
             timeout_s=timeout_s,
             interval_s=1.0,
@@ -268,8 +291,10 @@ def start_component(
 
 
 def down(run_dir: Path) -> dict[str, int | None]:
-    """Stop the components in reverse order of start, each by PID."""
-    return {c: processes.stop(run_dir, process_name(c)) for c in reversed(COMPONENTS)}
+    """Stop the components in reverse order of start, each by PID (further schedulers first)."""
+    extra = sorted(p.stem for p in (Path(run_dir) / "pids").glob("airflow-scheduler-*.pid"))
+    names = [*reversed(extra), *(process_name(c) for c in reversed(COMPONENTS))]
+    return {name.removeprefix("airflow-"): processes.stop(run_dir, name) for name in names}
 
 
 def status(run_dir: Path) -> list[processes.ProcStatus]:

@@ -152,8 +152,8 @@ def down(settings: Settings, *, progress: Progress | None = None) -> dict[str, i
     say("stopping Airflow")
     # Scheduler, dag-processor and triggerer together, then the api-server: running tasks
     # report their end through its execution API while the others shut down.
-    names = [airflow_stack.process_name(c) for c in reversed(airflow_stack.COMPONENTS)]
-    workers, api_server = names[:-1], names[-1]
+    names = [name for _, name in reversed(airflow_stack.instances(settings))]
+    workers, api_server = [n for n in names if not n.endswith("api-server")], "airflow-api-server"
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
         pids = list(pool.map(lambda name: processes.stop(run_dir, name), workers))
     stopped.update(zip(workers, pids, strict=True))
