@@ -338,7 +338,7 @@ def reminder_days(cycle: str = CYCLE) -> list[str]:
     return [(deadline + timedelta(days=days)).isoformat() for days in KINDS.values()]
 
 
-def remind(settings: Settings, airflow_url: str, step: Any, *, timeout_s: float = 120) -> None:
+def remind(settings: Settings, airflow_url: str, step: Any, *, timeout_s: float = 300) -> None:
     """Run the reminder DAG through Airflow's REST API as of each reminder day of the cycle
     (its ``today`` param), one after the other: the allies without an accepted report by
     that day are reminded, each (ally, kind) once however often the demo is rerun."""
