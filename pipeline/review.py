@@ -74,7 +74,7 @@ def open_reviews(settings: Settings, dag_run_id: str) -> list[dict[str, Any]]:
         ] + [
             reviews.ReviewEvent(
                 event_id(sid, "superseded"), sid, country, cycle, version, "superseded",
-                message=f"superseded by version {newest[(country, cycle)][1]}",
+                message=f"version {newest[(country, cycle)][1]} arrived and is reviewed instead",
                 occurred_at=now, superseded_by=newest[(country, cycle)][0],
             )
             for sid, country, cycle, version in replaced

@@ -440,6 +440,14 @@ def run(
         remind(live, info.airflow_url, step)
         console.print(reminders_table(live))
         _print_release(console, live, result)
+        review_two(live, info.airflow_url, console, step, result)
+        console.print(
+            _table(
+                f"Technical acceptance {CYCLE} (latest accepted version per ally)",
+                reads.analyst_rows(live.analyst_path, "demo_reviews", cycle=CYCLE),
+                ["review", "allies"],
+            )
+        )
         result.first_submit_to_summary_s = time.monotonic() - result.first_submit_at
         _where_next(console, live, info.airflow_url)
     finally:
@@ -494,6 +502,61 @@ def _submit_and_wait(
     result = DemoResult(submissions=planned, receipts=receipts, statuses=statuses)
     result.first_submit_at = first_submit
     return result
+
+
+CORRECTION = "Measure M-1: the budget spent exceeds the budget allocated; please check both."
+
+
+def review_two(
+    settings: Settings, airflow_url: str, console: Console, step: Any, result: DemoResult
+) -> None:
+    """Answer two reviews through Airflow's REST API as a reviewer would (accept one, request
+    a correction of the other) and print what each submitter now sees."""
+    from resilience import reviewing
+    from resilience.stack import ops_status
+
+    accepted = [
+        p
+        for p in result.submissions
+        if json.loads(p.body)["cycle"] == CYCLE
+        and result.statuses.get(p.submission_id) == "accepted"
+    ][:2]
+    token = ops_status.airflow_token(airflow_url, settings.airflow_home, timeout_s=60)
+    for planned, choice in zip(accepted, ("accept", "correct"), strict=False):
+        path = _wait_for_review_task(settings, planned.submission_id)
+        if path is None:
+            step(f"review of {planned.country} not opened within 120 s; skipped")
+            continue
+        message = CORRECTION if choice == "correct" else ""
+        reviewing.answer(airflow_url, token, path, choice, message)
+        review = _wait_for_decision(settings, planned.submission_id)
+        step(
+            f"reviewer answered {planned.country} {CYCLE} v{planned.version} through "
+            f"PATCH {path}: the submitter sees "
+            + (f"{review.state}: {review.message or ''}" if review else "no decision yet")
+        )
+
+
+def _wait_for_review_task(settings: Settings, submission_id: str) -> str | None:
+    from resilience import reviewing
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            return reviewing.hitl_path(settings.analyst_path, submission_id)
+        except reviewing.ReviewNotOpen:
+            time.sleep(2)
+    return None
+
+
+def _wait_for_decision(settings: Settings, submission_id: str) -> reads.Review | None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        review = reads.verdict_of(settings.analyst_path, submission_id).review
+        if review is not None and review.state != "pending":
+            return review
+        time.sleep(2)
+    return None
 
 
 def _where_next(console: Console, settings: Settings, airflow_url: str) -> None:

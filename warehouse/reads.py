@@ -142,6 +142,20 @@ def _release_of(con: duckdb.DuckDBPyConnection, submission_id: str, run_id: str)
     return row[0] if row else None
 
 
+def review_task_of(analyst_path: Path, submission_id: str) -> reviews.ReviewEvent | None:
+    """A submission's current review with the Airflow task that asks for its decision (DAG,
+    run, task, map index), for a reviewer answering through the REST API."""
+    con = _open_copy(analyst_path)
+    if con is None:
+        return None
+    try:
+        return reviews.current(con, submission_id)
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+
+
 def statuses_of(analyst_path: Path, submission_ids: list[str]) -> dict[str, str]:
     """submission_id -> current status; ids not judged yet map to "received"."""
     result = dict.fromkeys(submission_ids, str(Status.RECEIVED))

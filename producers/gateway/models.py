@@ -49,6 +49,19 @@ class FindingOut(BaseModel):
         )
 
 
+class ReviewOut(BaseModel):
+    """Technical acceptance of an accepted version by Alliance staff."""
+
+    state: Literal[
+        "pending", "technically_accepted", "correction_requested", "superseded", "expired"
+    ]
+    message: str | None = Field(None, description="The reviewer's message (what to correct)")
+    reviewer: str | None = None
+    at: str = Field(description="When the review reached this state (UTC)")
+    due_at: str | None = Field(None, description="Until when a pending review waits")
+    superseded_by: str | None = Field(None, description="The newer submission that replaced it")
+
+
 class ReportStatus(Receipt):
     """A submission with its current verdict (status "received" until judged)."""
 
@@ -60,6 +73,10 @@ class ReportStatus(Receipt):
         None,
         description="SHA-256 of the release manifest of an accepted verdict (its immutable "
         "record: `resilience release verify`); null until the release is written",
+    )
+    review: ReviewOut | None = Field(
+        None,
+        description="Technical acceptance of an accepted verdict; null until its review opens",
     )
 
 

@@ -262,6 +262,7 @@ async def get_report(
         counts=verdict.counts,
         findings=[models.FindingOut.of(f) for f in verdict.findings],
         manifest_sha256=verdict.manifest_sha256,
+        review=models.ReviewOut(**asdict(verdict.review)) if verdict.review else None,
     )
 
 

@@ -158,6 +158,7 @@ def submit(
                     output.out().print(_findings_table(report))
                 if report["status"] in ("accepted", "accepted_with_warnings"):
                     _print_release(client, report, timeout)
+                    output.out().print(f"  {review_line(report.get('review'))}")
     if failed:
         raise typer.Exit(1)
 
@@ -180,6 +181,47 @@ def _print_release(client, report: dict, timeout: float) -> None:
         )
     else:
         output.out().print("  release not written yet; GET /v1/reports/{id} shows its hash later")
+
+
+def review_line(review: dict | None) -> str:
+    """The technical acceptance of an accepted verdict, in one line."""
+    if not review:
+        return "technical acceptance: not opened yet (a reviewer is asked after the rules)"
+    state = review["state"]
+    line = f"technical acceptance: {state.replace('_', ' ')}"
+    if state == "pending" and review.get("due_at"):
+        line += f" (a reviewer decides by {review['due_at']})"
+    elif state == "superseded":
+        line += f" by {review.get('superseded_by')}"
+    elif review.get("reviewer"):
+        line += f" by {review['reviewer']} at {review['at']}"
+    if review.get("message"):
+        line += f": {review['message']}"
+    return line
+
+
+@app.command()
+def verdict(submission_id: Annotated[str, typer.Argument(help="The submission id")]) -> None:
+    """One submission's verdict, findings and technical acceptance (review)."""
+    from common.settings import get_settings
+    from producers.client import GatewayCallFailed
+
+    settings = get_settings()
+    with _client(settings) as client:
+        try:
+            found = client.report(submission_id, wait_s=0)
+        except GatewayCallFailed as exc:
+            output.err().print(f"[red]{submission_id}:[/] {exc.describe()}")
+            raise typer.Exit(1) from exc
+    counts = ", ".join(f"{n} {s}" for s, n in found.get("counts", {}).items() if n)
+    output.out().print(
+        f"{found['submission_id']} ({found['country']} {found['cycle']} v{found['version']}): "
+        f"{_status(found['status'])}" + (f" ({counts})" if counts else "")
+    )
+    if found.get("findings"):
+        output.out().print(_findings_table(found))
+    if found["status"] in ("accepted", "accepted_with_warnings"):
+        output.out().print(f"  {review_line(found.get('review'))}")
 
 
 @app.command()

@@ -162,3 +162,61 @@ def test_reports_posted_over_http_get_verdicts_and_marts_without_manual_triggers
     assert len(sent) == len(set(sent))
     kinds = ["due_in_14_days", "due_in_3_days", "overdue"]
     assert sorted(k for c, k in sent if c == "FRA") == kinds
+
+
+def _review_of(client, submission_id: str, states: set[str], timeout_s: float = 240) -> dict:
+    """The submitter's view (GET /v1/reports/{id}) once its review is in one of ``states``."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = client.report(submission_id, wait_s=0)
+        if (found.get("review") or {}).get("state") in states or time.monotonic() > deadline:
+            return found
+        time.sleep(2)
+
+
+def test_a_reviewers_decisions_through_airflows_rest_api_reach_the_submitter(running_stack):
+    """A report the rules accept waits for a reviewer (awaiting_input, no worker slot); its
+    next version supersedes that review (a late answer leaves it superseded), and the
+    correction requested through the REST API reaches the submitter with its message."""
+    import uuid
+
+    from producers.client import GatewayClient
+    from producers.gateway import tokens
+    from resilience import reviewing
+    from synthetic.generator import generate_report
+
+    settings = running_stack.settings
+    _, secret = tokens.issue(settings.gateway_db, role="submitter", country="EST", label="e2e")
+    v1 = generate_report("EST", CYCLE, seed=8).report
+    v2 = {**v1, "version": 2, "submission_id": str(uuid.uuid4())}
+    airflow = running_stack.airflow_url
+    with GatewayClient(running_stack.gateway_url, secret) as client:
+        client.submit(json.dumps(v1).encode())
+        first = _review_of(client, v1["submission_id"], {"pending"})
+        assert first["status"] == "accepted", first
+        assert first["review"]["state"] == "pending" and first["review"]["due_at"], first
+        v1_task = reviewing.hitl_path(settings.analyst_path, v1["submission_id"])
+        token = ops_status.airflow_token(airflow, settings.airflow_home, timeout_s=60)
+
+        client.submit(json.dumps(v2).encode())
+        second = _review_of(client, v2["submission_id"], {"pending"})
+        assert second["review"]["state"] == "pending", second
+        old = client.report(v1["submission_id"])["review"]
+        assert (old["state"], old["superseded_by"]) == ("superseded", v2["submission_id"])
+
+        # Both reviews wait at once with the executor's 2 slots (parallelism 2) free for
+        # the ingest that judged version 2 and for the answers below.
+        v2_task = reviewing.hitl_path(settings.analyst_path, v2["submission_id"])
+        assert reviewing.task_state(airflow, token, v1_task) == "awaiting_input"
+        assert reviewing.task_state(airflow, token, v2_task) in ("awaiting_input", "scheduled",
+                                                                   "queued", "running")  # fmt: skip
+
+        reviewing.answer(airflow, token, v1_task, "accept")  # too late: superseded
+        message = "Goal 2: the baseline of its first indicator is missing; please add it."
+        reviewing.answer(airflow, token, v2_task, "correct", message)
+        decided = _review_of(client, v2["submission_id"], {"correction_requested"})
+        assert decided["review"]["state"] == "correction_requested", decided
+        assert (decided["review"]["message"], decided["review"]["reviewer"]) == (message, "admin")
+        assert client.report(v1["submission_id"])["review"]["state"] == "superseded"
