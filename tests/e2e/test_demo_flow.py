@@ -83,10 +83,10 @@ def test_reports_posted_over_http_get_verdicts_and_marts_without_manual_triggers
     # Every component reports healthy, each with its own PID (asked again for a while: on a
     # loaded machine one health request can miss its 3 s bound).
     deadline = time.monotonic() + 60
-    while not all(r.healthy for r in (rows := stack.status(settings))):
-        if time.monotonic() > deadline:
-            break
+    rows = stack.status(settings)
+    while not all(r.healthy for r in rows) and time.monotonic() < deadline:
         time.sleep(2)
+        rows = stack.status(settings)
     assert [r.healthy for r in rows] == [True] * 6, rows
     assert len({r.pid for r in rows}) == 6
 
