@@ -9,7 +9,7 @@ from airflow.sdk import Asset, dag, task
 
 from common.settings import get_settings
 from pipeline.dagconfig import ACCEPTED_ASSET_URI, TAGS, default_args
-from pipeline.review import DAG_ID, TASK_ID
+from pipeline.review import DAG_ID, REVIEW_POOL, TASK_ID
 from pipeline.review_operator import ReviewOperator
 
 ACCEPTED = Asset(ACCEPTED_ASSET_URI)
@@ -42,7 +42,7 @@ def review_reports() -> None:
         return open_them(get_settings(), context["run_id"])
 
     ReviewOperator.partial(
-        task_id=TASK_ID, priority_weight=1, weight_rule="absolute"
+        task_id=TASK_ID, pool=REVIEW_POOL, priority_weight=1, weight_rule="absolute"
     ).expand_kwargs(open_reviews())
 
 

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 DAG_ID = "review_reports"
 TASK_ID = "review"
+REVIEW_POOL = "reviews"  # one slot: reviews start one at a time (resilience.stack creates it)
 ACCEPT = "Accept"
 REQUEST_CORRECTION = "Request correction"
 STATES = {ACCEPT: "technically_accepted", REQUEST_CORRECTION: "correction_requested"}

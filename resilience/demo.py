@@ -528,7 +528,7 @@ def review_two(
             step(f"review of {planned.country} not opened within 120 s; skipped")
             continue
         message = CORRECTION if choice == "correct" else ""
-        reviewing.answer(airflow_url, token, path, choice, message)
+        reviewing.answer(airflow_url, token, path, choice, message, timeout_s=300)
         review = _wait_for_decision(settings, planned.submission_id)
         step(
             f"reviewer answered {planned.country} {CYCLE} v{planned.version} through "

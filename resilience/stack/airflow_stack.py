@@ -256,7 +256,37 @@ def up(settings: Settings, *, port: int | None = None, timeout_s: float = 300) -
             interval_s=1.0,
         )
     log.info("airflow healthy at %s", url)
+    ensure_review_pool(url, home)
     return AirflowInfo(url=url, admin_user=ADMIN_USER, password_file=password_file(home), pids=pids)
+
+
+def ensure_review_pool(url: str, home: Path, *, timeout_s: float = 60) -> None:
+    """Create the pool of the review tasks (one slot) unless it exists: a burst of accepted
+    reports then starts its reviews one at a time and leaves the executor's other slot to
+    the ingest (a waiting review is in no pool's count)."""
+    import time
+
+    from pipeline.review import REVIEW_POOL
+    from resilience.stack.ops_status import airflow_token
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            token = airflow_token(url, home, timeout_s=30)
+            response = httpx.post(
+                f"{url}/api/v2/pools",
+                json={"name": REVIEW_POOL, "slots": 1, "include_deferred": False,
+                      "description": "Review tasks starting (technical acceptance)"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )  # fmt: skip
+            if response.status_code in (200, 201, 409):  # 409: it exists
+                return
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            if time.monotonic() > deadline:
+                raise processes.ProcessError(f"cannot create pool {REVIEW_POOL}: {exc}") from exc
+            time.sleep(2)
 
 
 def start_component(

@@ -1,5 +1,5 @@
 -- Accepted verdicts whose review is not open yet, and those this DAG run opened (a retry of
--- the run asks for the same reviews again), in a stable order (the map index).
+-- the run asks for the same reviews again), in a stable order (the map index): the newest cycle first.
 with accepted as (
     select submission_id, country, cycle, version, status
     from current_verdict
@@ -17,4 +17,4 @@ to_open as (
 
 select submission_id, country, cycle, version, status
 from to_open
-order by country, cycle, version, submission_id
+order by cycle desc, country, version, submission_id
