@@ -133,3 +133,12 @@ def test_resilience_commands_in_the_stack_exist(compose: dict) -> None:
             subcommands = getattr(group, "commands", None) or {}  # a group, not a leaf
             assert word in subcommands, f"{name}: `{' '.join(command)}` has no command {word!r}"
             group = subcommands[word]
+
+
+def test_the_review_pool_is_created_as_the_local_stack_creates_it(compose: dict) -> None:
+    """Review tasks run in a one-slot pool; a stack without it would never start them."""
+    from pipeline.review import REVIEW_POOL
+
+    init = " ".join(compose["services"]["airflow-init"]["command"])
+    assert "airflow db migrate" in init
+    assert f"airflow pools set {REVIEW_POOL} 1" in init
