@@ -23,9 +23,10 @@ from tests.faults.schema_documents import documents
 
 pytestmark = pytest.mark.integration
 
-# 600 per suite run (each run draws a fresh seed; ~2 min here), so `make test` stays in its
-# 15 minutes with the portal, workbook, review and release suites; `make fuzz` draws 5,000.
-TOTAL = int(os.environ.get("RESILIENCE_FUZZ_DOCS", "600"))
+# 400 per suite run (each run draws a fresh seed), so `make test` stays in its 15 minutes
+# with the portal, workbook, review and release suites (600 took 191 s of a 15 min 4 s
+# suite); `make fuzz` draws 5,000.
+TOTAL = int(os.environ.get("RESILIENCE_FUZZ_DOCS", "400"))
 BASE = int(os.environ.get("RESILIENCE_FUZZ_BASE", "250"))
 
 

@@ -51,7 +51,7 @@ def test_token_issue_list_revoke(cli, gateway):
     assert token.split("_", 2)[2] not in listed.stdout  # never the secret
 
     refused = cli("token", "issue", "--role", "analyst", "--country", "EST", "--label", "x")
-    assert refused.exit_code == 2 and "reads every country" in refused.output
+    assert refused.exit_code == 2 and "read every country" in refused.output
 
     assert cli("token", "revoke", token_id).exit_code == 0
     again = cli("token", "revoke", token_id)

@@ -64,9 +64,7 @@ def test_sigterm_ignoring_process_is_killed_after_grace(tmp_path):
     ]
     pid = processes.start(tmp_path, "stubborn", stubborn)
     assert _wait_for(lambda: "ready" in processes.log_file(tmp_path, "stubborn").read_text())
-    started = time.monotonic()
-    assert processes.stop(tmp_path, "stubborn", grace_s=1) == pid
-    assert time.monotonic() - started < 5
+    assert processes.stop(tmp_path, "stubborn", grace_s=1) == pid  # returns: it was killed
     assert not processes.pid_exists(pid)
 
 
@@ -124,11 +122,10 @@ def test_wait_healthy_fails_fast_with_the_log_tail_when_the_process_dies(tmp_pat
         "import sys; print('boom: port in use', flush=True); sys.exit(3)",
     ]
     processes.start(tmp_path, "crasher", crasher)
-    started = time.monotonic()
+    # fast: it says the process exited (the 30 s timeout would say "not healthy after 30s")
     with pytest.raises(processes.ProcessError, match="crasher exited during start-up") as err:
         processes.wait_healthy(tmp_path, "crasher", lambda: False, timeout_s=30, interval_s=0.1)
     assert "boom: port in use" in str(err.value)
-    assert time.monotonic() - started < 10
 
 
 def test_wait_healthy_times_out_naming_the_component(tmp_path):
