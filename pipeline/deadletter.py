@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.events import send_and_wait
 from schemas.contract import SCHEMA_VERSIONS, ContractViolation, parse_report
 from schemas.record import (
     CONTENT_SHA256_HEADER,
@@ -116,15 +117,8 @@ class DeadLetterProducer:
                 enable_idempotence=True,
                 max_request_size=max(1_048_576, self.max_bytes + 65_536),
             )
-        futures = [
-            self._producer.send(
-                self.topic, key=p.event.key, value=p.event.value or b"", headers=dlq_headers(p)
-            )
-            for p in poisons
-        ]
-        self._producer.flush(timeout=timeout_s)
-        for future in futures:
-            future.get(timeout=timeout_s)
+        records = [(p.event.key, p.event.value or b"", dlq_headers(p)) for p in poisons]
+        send_and_wait(self._producer, self.topic, records, timeout_s=timeout_s)
         logger.warning("dead-lettered %d event(s) to %s", len(poisons), self.topic)
 
     def close(self) -> None:

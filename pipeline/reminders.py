@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from common.settings import Settings
+from pipeline.events import produce_all
 from schemas import reference
 
 logger = logging.getLogger(__name__)
@@ -220,40 +221,25 @@ def _ledger_row(r: Reminder, today: date) -> dict[str, Any]:
 def produce(settings: Settings, rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     """Produce reminder events (key = country, acks=all, idempotent) and wait for every
     ack; returns reminder_id -> (partition, offset)."""
-    if not rows:
-        return {}
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list,
-        client_id="resilience-reminders",
-        acks="all",
-        enable_idempotence=True,
-    )
-    try:
-        futures = []
-        for row in rows:
-            event = payload(row)
-            headers = [
+    events = [payload(row) for row in rows]
+    records = [
+        (
+            row["country"].encode("utf-8"),
+            json.dumps(event, sort_keys=True).encode("utf-8"),
+            [
                 (REMINDER_ID_HEADER, event["reminder_id"].encode("ascii")),
                 ("event", EVENT_TYPE.encode("ascii")),
-            ]
-            value = json.dumps(event, sort_keys=True).encode("utf-8")
-            future = producer.send(
-                settings.notification_topic,
-                key=row["country"].encode("utf-8"),
-                value=value,
-                headers=headers,
-            )
-            futures.append((event["reminder_id"], future))
-        producer.flush(timeout=30)
-        acked = {}
-        for rid, future in futures:
-            meta = future.get(timeout=30)
-            acked[rid] = (meta.partition, meta.offset)
-        return acked
-    finally:
-        producer.close(timeout=10)
+            ],
+        )
+        for row, event in zip(rows, events, strict=True)
+    ]
+    acked = produce_all(
+        settings, settings.notification_topic, records, client_id="resilience-reminders"
+    )
+    return {
+        event["reminder_id"]: (meta.partition, meta.offset)
+        for event, meta in zip(events, acked, strict=True)
+    }
 
 
 def find_on_topic(settings: Settings, reminder_ids: set[str]) -> dict[str, tuple[int, int]]:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.settings import Settings
+from pipeline.events import produce_all
 
 logger = logging.getLogger(__name__)
 
@@ -157,28 +158,12 @@ def _publish(settings: Settings) -> None:
 def _produce(settings: Settings, events: list) -> None:
     """Produce review events to the feedback topic (key = country, acks=all, idempotent)
     and wait for every ack."""
-    if not events:
-        return
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list,
-        client_id="resilience-review",
-        acks="all",
-        enable_idempotence=True,
-    )
-    try:
-        futures = [
-            producer.send(
-                settings.feedback_topic,
-                key=e.country.encode("utf-8"),
-                value=json.dumps(e.payload(), sort_keys=True).encode("utf-8"),
-                headers=[("event", EVENT_TYPE.encode("ascii"))],
-            )
-            for e in events
-        ]
-        producer.flush(timeout=30)
-        for future in futures:
-            future.get(timeout=30)
-    finally:
-        producer.close(timeout=10)
+    records = [
+        (
+            e.country.encode("utf-8"),
+            json.dumps(e.payload(), sort_keys=True).encode("utf-8"),
+            [("event", EVENT_TYPE.encode("ascii"))],
+        )
+        for e in events
+    ]
+    produce_all(settings, settings.feedback_topic, records, client_id="resilience-review")
