@@ -10,7 +10,6 @@ its process group stopped as a whole): one notion of process identity for the st
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from resilience.stack.kafka_config import (
     server_properties,
 )
 from resilience.stack.kafka_jars import fetch_jars
-from resilience.stack.ports import HOST, free_port, port_is_free
+from resilience.stack.ports import HOST, free_port, listens, port_is_free
 
 logger = logging.getLogger(__name__)
 
@@ -61,31 +60,32 @@ def status(run_dir: Path) -> BrokerInfo | None:
     return BrokerInfo(pid=proc.pid, bootstrap=bootstrap, log_file=paths.log, data_dir=paths.data)
 
 
-def _answers(bootstrap: str, port: int) -> bool:
-    """True when the broker answers a metadata request and lists itself, unfenced."""
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            pass
-    except OSError:
-        return False
+def unfenced_brokers(address: str) -> list[dict] | None:
+    """The brokers the metadata of the broker at ``address`` lists as unfenced, or None when
+    it does not answer (checked for a listener first: kafka-python's admin client leaves
+    its IO thread behind when its constructor gives up)."""
+    if not listens(address, timeout_s=0.5):
+        return None
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, bootstrap_timeout_ms=2000, request_timeout_ms=3000
+            bootstrap_servers=address, bootstrap_timeout_ms=2000, request_timeout_ms=3000
         )
     except KafkaError:
-        return False
+        return None
     try:
-        cluster = admin.describe_cluster()
+        return [b for b in admin.describe_cluster()["brokers"] if not b.get("is_fenced")]
     except KafkaError:
-        return False
+        return None
     finally:
         admin.close()
-    return any(
-        broker["port"] == port and not broker.get("is_fenced") for broker in cluster["brokers"]
-    )
+
+
+def _answers(bootstrap: str, port: int) -> bool:
+    """True when the broker answers a metadata request and lists itself, unfenced."""
+    return any(b["port"] == port for b in unfenced_brokers(bootstrap) or [])
 
 
 def up(run_dir: Path, lib_dir: Path, port: int = 9092, *, timeout_s: float = 90) -> BrokerInfo:

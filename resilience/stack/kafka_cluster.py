@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from resilience.stack import prereqs, processes
-from resilience.stack.kafka_broker import BROKER_MAIN, JVM_OPTS
+from resilience.stack.kafka_broker import BROKER_MAIN, JVM_OPTS, unfenced_brokers
 from resilience.stack.kafka_config import (
     LOG4J_CONFIG,
     BrokerError,
@@ -128,30 +128,10 @@ def up(run_dir: Path, lib_dir: Path, size: int = 3, *, timeout_s: float = 180) -
 
 def live_brokers(cluster: Cluster) -> set[int]:
     """Node ids the cluster's metadata lists as unfenced brokers (asked of any node)."""
-    import socket
-
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
     for node in cluster.nodes:
-        try:
-            with socket.create_connection((HOST, node.port), timeout=0.5):
-                pass
-        except OSError:
-            continue
-        try:
-            admin = KafkaAdminClient(
-                bootstrap_servers=node.address, bootstrap_timeout_ms=2000, request_timeout_ms=3000
-            )
-        except KafkaError:
-            continue
-        try:
-            brokers = admin.describe_cluster()["brokers"]
-            return {b["broker_id"] for b in brokers if not b.get("is_fenced")}
-        except KafkaError:
-            continue
-        finally:
-            admin.close()
+        brokers = unfenced_brokers(node.address)
+        if brokers is not None:
+            return {b["broker_id"] for b in brokers}
     return set()
 
 

@@ -24,3 +24,13 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def listens(address: str, timeout_s: float = 2.0) -> bool:
+    """True when something accepts TCP connections at ``host:port``."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or HOST, int(port)), timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from common.settings import Settings
+from resilience.stack.ports import listens
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def admin_client(settings: Settings, *, timeout_s: float = 10):
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    if not any(_listens(address) for address in settings.bootstrap_list):
+    if not any(listens(address) for address in settings.bootstrap_list):
         # Checked first: kafka-python 3's KafkaAdminClient leaves its IO thread running when
         # its constructor gives up, and that thread logs reconnects until the process ends.
         raise TopicError(
@@ -38,17 +39,6 @@ def admin_client(settings: Settings, *, timeout_s: float = 10):
             f"no Kafka broker answered at {settings.kafka_bootstrap_servers} within "
             f"{timeout_s:.0f}s ({type(exc).__name__}); start one with `resilience kafka up`"
         ) from exc
-
-
-def _listens(address: str, timeout_s: float = 2.0) -> bool:
-    import socket
-
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout_s):
-            return True
-    except (OSError, ValueError):
-        return False
 
 
 def create_topics(settings: Settings, names: list[str], *, timeout_s: float = 30) -> list[str]:
