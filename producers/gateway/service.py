@@ -99,6 +99,14 @@ def _submit_blocking(
     return receipts.store(db_path, receipt), True
 
 
+def _refuse_other_body(report: dict, sha256: str, first_sha256: str, first_country: str) -> None:
+    """SubmissionConflict when the id is already another body's (received or in flight); the
+    first body's fingerprint is shown only to its own country."""
+    if first_sha256 != sha256:
+        own = first_country == report["country"]
+        raise SubmissionConflict(report["submission_id"], first_sha256 if own else None, sha256)
+
+
 def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Receipt | None:
     """The first receipt of this id and body (a replay), or None once this request holds
     the id's claim and may publish. Another body under the id is a SubmissionConflict, also
@@ -110,9 +118,7 @@ def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Rece
     while True:
         first = receipts.get(db_path, submission_id)
         if first is not None:
-            if first.sha256 != sha256:
-                own = first.country == report["country"]
-                raise SubmissionConflict(submission_id, first.sha256 if own else None, sha256)
+            _refuse_other_body(report, sha256, first.sha256, first.country)
             return first
         held = claims.take(
             db_path, submission_id, sha256, report["country"], stale_after_s=stale_after_s
@@ -125,9 +131,7 @@ def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Rece
                 return None
             claims.release(db_path, submission_id, sha256)
             continue
-        if held.sha256 != sha256:
-            own = held.country == report["country"]
-            raise SubmissionConflict(submission_id, held.sha256 if own else None, sha256)
+        _refuse_other_body(report, sha256, held.sha256, held.country)
         if time.monotonic() > deadline:  # cannot happen unless clocks jump: say so, retry
             raise BrokerUnavailable(f"submission {submission_id} is still being published")
         time.sleep(0.02)  # the same body in flight in another process: its receipt is near
