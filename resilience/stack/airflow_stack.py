@@ -320,12 +320,19 @@ def start_component(
     return pid
 
 
+def started_instances(run_dir: Path) -> list[tuple[str, str]]:
+    """(component, process name) of what the stack may have started under run_dir: one of
+    each component and every further scheduler that has a PID file, whatever the settings
+    say today (a stop or a status must not miss a scheduler started with other settings)."""
+    extra = sorted(p.stem for p in (Path(run_dir) / "pids").glob("airflow-scheduler-*.pid"))
+    return [(c, process_name(c)) for c in COMPONENTS] + [("scheduler", n) for n in extra]
+
+
 def down(run_dir: Path) -> dict[str, int | None]:
     """Stop the components in reverse order of start, each by PID (further schedulers first)."""
-    extra = sorted(p.stem for p in (Path(run_dir) / "pids").glob("airflow-scheduler-*.pid"))
-    names = [*reversed(extra), *(process_name(c) for c in reversed(COMPONENTS))]
+    names = [name for _, name in reversed(started_instances(run_dir))]
     return {name.removeprefix("airflow-"): processes.stop(run_dir, name) for name in names}
 
 
 def status(run_dir: Path) -> list[processes.ProcStatus]:
-    return [processes.status(run_dir, process_name(c)) for c in COMPONENTS]
+    return [processes.status(run_dir, name) for _, name in started_instances(run_dir)]

@@ -152,8 +152,9 @@ def down(settings: Settings, *, progress: Progress | None = None) -> dict[str, i
     say("stopping Airflow")
     # Scheduler, dag-processor and triggerer together, then the api-server: running tasks
     # report their end through its execution API while the others shut down.
-    names = [name for _, name in reversed(airflow_stack.instances(settings))]
-    workers, api_server = [n for n in names if not n.endswith("api-server")], "airflow-api-server"
+    api_server = airflow_stack.process_name("api-server")
+    names = [name for _, name in reversed(airflow_stack.started_instances(run_dir))]
+    workers = [name for name in names if name != api_server]
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
         pids = list(pool.map(lambda name: processes.stop(run_dir, name), workers))
     stopped.update(zip(workers, pids, strict=True))
@@ -182,8 +183,8 @@ def status(settings: Settings) -> list[ComponentStatus]:
     )
     url = airflow_url(settings)
     doc = airflow_stack.health(url)
-    procs = airflow_stack.status(run_dir)
-    for component, proc in zip(airflow_stack.COMPONENTS, procs, strict=True):
+    for component, name in airflow_stack.started_instances(run_dir):
+        proc = processes.status(run_dir, name)
         rows.append(
             ComponentStatus(
                 proc.name,
