@@ -6,13 +6,14 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked --no-progress
 
-.PHONY: help uv setup test-deps cluster-deps demo test test-cluster lint unit integration fuzz up down status bench clean
+.PHONY: help uv setup test-deps cluster-deps demo test test-cluster lint unit integration fuzz up up-cluster down status bench clean
 
 help:
 	@echo "make demo   set up, then run the whole flow live for 32 allies (starts and stops the stack)"
 	@echo "make test   set up, lint, then the whole suite against real Kafka, DuckDB and Airflow"
 	@echo "make test-cluster   the production topology's tests (3 Kafka nodes, one killed)"
 	@echo "make up | down | status   keep the local stack running / stop it / show it"
+	@echo "make up-cluster   the production topology instead (docs/operating.md); make down stops it"
 	@echo "make bench  every benchmark, one table of ratios"
 	@echo "make fuzz   the schema property test with 5,000 fresh documents (seed printed)"
 
@@ -70,6 +71,9 @@ integration: setup
 
 up: setup
 	$(RUN) resilience stack up
+
+up-cluster: setup cluster-deps
+	$(RUN) resilience stack up --profile cluster
 
 down:
 	$(RUN) resilience stack down

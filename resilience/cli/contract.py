@@ -165,10 +165,10 @@ def _findings_table(findings: list[dict]) -> Table:
 def _validate_remote(files: list[Path]) -> None:
     """Each file through the gateway's dry run: the verdict it would get, with the
     cross-report rules against your last accepted cycle; nothing is stored."""
-    from common.settings import get_settings
     from producers.client import GatewayCallFailed, GatewayClient
+    from resilience.cli.running import stack_settings
 
-    settings = get_settings()
+    settings = stack_settings()
     if settings.token is None or not settings.token.get_secret_value().strip():
         output.err().print(
             "[red]no token:[/] set RESILIENCE_TOKEN (issued by `resilience token issue`)"

@@ -18,10 +18,9 @@ app = typer.Typer(no_args_is_help=True, help="Dead-lettered events: list them, r
 
 
 def _settings():
-    from common.settings import get_settings
-    from resilience.stack import stack
+    from resilience.cli.running import stack_settings
 
-    return stack.effective_settings(get_settings())
+    return stack_settings()
 
 
 def _when(moment) -> str:

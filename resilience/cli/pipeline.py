@@ -41,12 +41,12 @@ def ingest_command(
     """Drain the report topic once: validate, load, then commit the offsets."""
     from kafka.errors import KafkaError
 
-    from common.settings import get_settings
     from pipeline.consume import TopicMissing
     from pipeline.ingest import IngestFailed, drain
+    from resilience.cli.running import stack_settings
     from warehouse.errors import WarehouseError
 
-    settings = get_settings()
+    settings = stack_settings()
     try:
         result = drain(settings, max_batches=max_batches)
     except (IngestFailed, TopicMissing, WarehouseError) as exc:
@@ -72,12 +72,12 @@ def replay_command(
         country = country.upper()
         if not _COUNTRY.match(country):
             raise output.fail(f"--country {country!r} is not an ISO 3166-1 alpha-3 code like FRA")
-    from common.settings import get_settings
     from pipeline.replay import replay
+    from resilience.cli.running import stack_settings
     from warehouse.errors import WarehouseError
 
     try:
-        result = replay(get_settings(), cycle=cycle, country=country)
+        result = replay(stack_settings(), cycle=cycle, country=country)
     except WarehouseError as exc:
         raise output.fail(str(exc)) from None
     _show("replay", result.summary())

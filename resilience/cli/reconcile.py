@@ -37,13 +37,13 @@ def reconcile_command(
     """Check that nothing submitted was lost or counted twice; exit 1 on any gap."""
     import re
 
-    from common.settings import get_settings
+    from resilience.cli.running import stack_settings
     from resilience.reconcile import ReconcileError, reconcile
 
     if cycle is not None and not re.match(CYCLE_PATTERN, cycle):
         raise output.fail(f"--cycle {cycle!r} is not a cycle like 2026-H1")
     try:
-        report = reconcile(get_settings(), cycle=cycle, receipts=not skip_receipts)
+        report = reconcile(stack_settings(), cycle=cycle, receipts=not skip_receipts)
     except ReconcileError as exc:
         raise output.fail_on(exc) from None
 

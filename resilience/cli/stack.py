@@ -10,6 +10,7 @@ from rich.table import Table
 
 from common.settings import get_settings
 from resilience.cli import output
+from resilience.cli.running import stack_settings
 
 app = typer.Typer(no_args_is_help=True)
 stack_app = typer.Typer(no_args_is_help=True, help="The local stack: Kafka, Airflow, gateway.")
@@ -18,18 +19,21 @@ app.add_typer(stack_app, name="stack")
 
 def _stack_errors() -> tuple[type[Exception], ...]:
     from resilience.stack.kafka_broker import BrokerError
+    from resilience.stack.postgres import PostgresError
     from resilience.stack.prereqs import PrerequisiteMissing
     from resilience.stack.processes import ProcessError
     from resilience.stack.topics import TopicError
     from warehouse.errors import WarehouseError
 
-    return (BrokerError, PrerequisiteMissing, ProcessError, TopicError, WarehouseError)
+    return (BrokerError, PostgresError, PrerequisiteMissing, ProcessError, TopicError,
+            WarehouseError)  # fmt: skip
 
 
 def _status_table(settings) -> Table:
     from resilience.stack import stack
 
-    table = Table(title=f"Local stack ({settings.run_dir})")
+    profile = stack.profile_of(settings.run_dir)
+    table = Table(title=f"Local stack, {profile} profile ({settings.run_dir})")
     for column in ("component", "pid", "healthy", "log"):
         table.add_column(column)
     for row in stack.status(settings):
@@ -38,15 +42,15 @@ def _status_table(settings) -> Table:
     return table
 
 
-def login_lines(settings, airflow_url: str) -> list[str]:
-    """Where to look: UI, login, gateway docs, warehouse paths."""
+def login_lines(settings, airflow_url: str, gateway_urls: tuple[str, ...] = ()) -> list[str]:
+    """Where to look: UI, login, gateway docs (each replica's), warehouse paths."""
     from resilience.stack import airflow_stack, gateway_proc
 
     password_file = airflow_stack.password_file(settings.airflow_home)
     return [
         f"Airflow UI      {airflow_url}  (user {airflow_stack.ADMIN_USER}, "
         f"password in {password_file})",
-        f"Gateway API     {gateway_proc.url(settings)}/docs",
+        *(f"Gateway API     {url}/docs" for url in gateway_urls or (gateway_proc.url(settings),)),
         f"Warehouse       {settings.warehouse_path}",
         f"Analyst copy    {settings.analyst_path}",
     ]
@@ -58,28 +62,38 @@ def stack_up(
         int | None,
         typer.Option(help="Port of the Airflow api-server (default: the last one used, else 8080)"),
     ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="local: one broker, SQLite, one scheduler, one gateway. cluster: the production "
+            "topology (3 Kafka nodes, PostgreSQL, 2 schedulers, 2 gateways; docs/operating.md)"
+        ),
+    ] = "local",
 ) -> None:
     """Start Kafka, the topics, the warehouse, Airflow and the gateway; a no-op when running."""
     from resilience.stack import stack
 
+    if profile not in stack.PROFILES:
+        raise output.fail(f"--profile {profile!r}: one of {', '.join(stack.PROFILES)}")
     settings = get_settings()
     try:
         with output.out().status("starting the stack") as spinner:
             info = stack.up(
                 settings,
+                profile=profile,
                 airflow_port=airflow_port,
                 progress=lambda message: spinner.update(f"starting: {message}"),
             )
     except _stack_errors() as exc:
         raise output.fail(str(exc), code=1) from None
     output.out().print(_status_table(info.settings))
-    for line in login_lines(info.settings, info.airflow_url):
+    for line in login_lines(info.settings, info.airflow_url, info.gateway_urls):
         output.out().print(line, highlight=False)
 
 
 @stack_app.command("down")
 def stack_down() -> None:
-    """Stop gateway, Airflow and Kafka (reverse order), each by its PID."""
+    """Stop gateway, Airflow and Kafka (and PostgreSQL), reverse order, each by its PID."""
     from resilience.stack import stack
 
     settings = get_settings()
@@ -110,7 +124,7 @@ def ops_status_command() -> None:
     """For data engineers: consumer lag, last DAG runs, dead letters, quarantine, freshness."""
     from resilience.stack import ops_status, stack
 
-    settings = stack.effective_settings(get_settings())
+    settings = stack_settings()
     with output.out().status("collecting status"):
         found = ops_status.collect(settings, stack.airflow_url(settings))
 

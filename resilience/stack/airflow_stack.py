@@ -9,6 +9,7 @@ trigger talk to the same broker and warehouse as the CLI that started them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -182,8 +183,11 @@ def _airflow_argv(*args: str) -> list[str]:
 def migrate_db(settings: Settings, port: int, *, timeout_s: float = 600) -> None:
     """``airflow db migrate`` once per Airflow version (a marker file remembers it)."""
     home = Path(settings.airflow_home).resolve()
-    marker = home / f".migrated-{version('apache-airflow')}"
     on_sqlite = settings.airflow_database_url is None
+    marker = home / f".migrated-{version('apache-airflow')}"
+    if not on_sqlite:  # one marker per server database (a new cluster has a new password)
+        url = settings.airflow_database_url.get_secret_value()
+        marker = marker.with_name(f"{marker.name}-{hashlib.sha256(url.encode()).hexdigest()[:12]}")
     if marker.exists() and (not on_sqlite or (home / "airflow.db").exists()):
         return
     home.mkdir(parents=True, exist_ok=True)

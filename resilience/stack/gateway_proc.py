@@ -1,4 +1,6 @@
-"""The submission gateway as a detached uvicorn process of the local stack.
+"""The submission gateway as detached uvicorn processes of the local stack: one named
+``gateway`` (the default profile), or replicas ``gateway``, ``gateway-2``, ... each on its
+own port (the cluster profile), all reading the same settings but their port.
 
 ``python -m resilience.stack.gateway_proc`` is the process itself: it reads its settings
 from the ``RESILIENCE_*`` environment the stack passes and serves ``create_app(settings)``.
@@ -9,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,8 +27,26 @@ NAME = "gateway"
 HEALTH_PATH = "/healthz"
 
 
-def url(settings: Settings) -> str:
-    return f"http://{settings.gateway_host}:{settings.gateway_port}"
+@dataclass(frozen=True)
+class Replica:
+    """One gateway process: its supervisor name and the port it serves on."""
+
+    name: str
+    port: int
+
+
+def replica_name(n: int) -> str:
+    """``gateway`` for the first replica, ``gateway-2``, ``gateway-3``, ... after it."""
+    return NAME if n == 1 else f"{NAME}-{n}"
+
+
+def replicas(settings: Settings, count: int) -> list[Replica]:
+    """``count`` replicas on neighbouring ports from ``settings.gateway_port`` up."""
+    return [Replica(replica_name(n), settings.gateway_port + n - 1) for n in range(1, count + 1)]
+
+
+def url(settings: Settings, port: int | None = None) -> str:
+    return f"http://{settings.gateway_host}:{port or settings.gateway_port}"
 
 
 def healthy(base_url: str, *, timeout_s: float = 2.0) -> bool:
@@ -35,29 +57,43 @@ def healthy(base_url: str, *, timeout_s: float = 2.0) -> bool:
         return False
 
 
-def up(settings: Settings, *, timeout_s: float = 60) -> int:
-    """Start the gateway unless it runs; wait until /healthz answers 200. Returns its PID."""
+def up(
+    settings: Settings,
+    *,
+    name: str = NAME,
+    extra_env: Mapping[str, str] | None = None,
+    timeout_s: float = 60,
+) -> int:
+    """Start gateway ``name`` on ``settings.gateway_port`` unless it runs; wait until
+    /healthz answers 200. Returns its PID."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESILIENCE_")}
     env.update(resilience_env(settings))
+    env.update(extra_env or {})
     pid = processes.start(
         settings.run_dir,
-        NAME,
+        name,
         [sys.executable, "-m", "resilience.stack.gateway_proc"],
         env=env,
         cwd=PROJECT_ROOT,
     )
     base = url(settings)
-    processes.wait_healthy(settings.run_dir, NAME, lambda: healthy(base), timeout_s=timeout_s)
-    log.info("gateway healthy at %s", base)
+    processes.wait_healthy(settings.run_dir, name, lambda: healthy(base), timeout_s=timeout_s)
+    log.info("%s healthy at %s", name, base)
     return pid
 
 
-def down(run_dir: Path) -> int | None:
-    return processes.stop(run_dir, NAME, grace_s=10)
+def started_names(run_dir: Path) -> list[str]:
+    """``gateway`` and every further replica with a PID file, whatever today's profile."""
+    extra = sorted(p.stem for p in (Path(run_dir) / "pids").glob(f"{NAME}-*.pid"))
+    return [NAME, *extra]
 
 
-def status(run_dir: Path) -> processes.ProcStatus:
-    return processes.status(run_dir, NAME)
+def down(run_dir: Path, name: str = NAME) -> int | None:
+    return processes.stop(run_dir, name, grace_s=10)
+
+
+def status(run_dir: Path, name: str = NAME) -> processes.ProcStatus:
+    return processes.status(run_dir, name)
 
 
 def main() -> None:

@@ -164,3 +164,12 @@ def ensure_database(server: Postgres, name: str) -> None:
         exists = con.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
         if not exists:
             con.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def server(run_dir: Path) -> Postgres | None:
+    """The cluster initialised under run_dir (its port and password), None before the
+    first ``up``; starts nothing (for status and for clients' settings)."""
+    root = _root(run_dir)
+    if not ((root / "password").is_file() and (root / "port").is_file()):
+        return None
+    return _server(run_dir)
