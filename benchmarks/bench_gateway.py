@@ -181,7 +181,8 @@ def main() -> None:
     )
     raw_topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
     create_topics(settings, [settings.report_topic, raw_topic])
-    token = tokens.issue(settings.gateway_db, role="submitter", country="FRA", label="bench")[1]
+    # RESILIENCE_GATEWAY_DATABASE_URL in the environment: the same run on PostgreSQL
+    token = tokens.issue(settings.gateway_store, role="submitter", country="FRA", label="bench")[1]
     env = {
         **os.environ,
         "RESILIENCE_KAFKA_BOOTSTRAP_SERVERS": bootstrap,

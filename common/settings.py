@@ -93,10 +93,19 @@ class Settings(BaseSettings):
     )
     gateway_host: str = Field("127.0.0.1", description="Gateway bind address")
     gateway_port: int = Field(8000, description="Gateway port")
-    gateway_url: str = Field("http://127.0.0.1:8000", description="Gateway URL the CLI talks to")
+    gateway_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Gateway URL the CLI talks to; several comma separated (replicas): a call "
+        "that cannot connect or gets 502/503/504 is retried on the next",
+    )
     gateway_db: Path = Field(
         PROJECT_ROOT / ".run" / "gateway" / "gateway.sqlite3",
         description="Gateway state: token hashes and receipts",
+    )
+    gateway_database_url: SecretStr | None = Field(
+        None,
+        description="libpq URL of the gateways' shared PostgreSQL database, e.g. "
+        "postgresql://user:password@host:5432/gateway (unset: the SQLite file gateway_db)",
     )
     gateway_max_body_bytes: int = Field(2_000_000, description="Largest report body accepted")
     gateway_broker_timeout_s: float = Field(
@@ -123,6 +132,23 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return ",".join(part.strip() for part in value.split(",") if part.strip())
+
+    @field_validator("gateway_database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # After conversion: an error shows the value masked, never the password.
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a libpq URL: postgresql://user:password@host:port/dbname")
+        return value
+
+    @property
+    def gateway_store(self) -> Path | SecretStr:
+        """Where the gateway keeps tokens, receipts, claims and portal sessions: the
+        PostgreSQL URL when one is set (replicas share it), else the SQLite file."""
+        url = self.gateway_database_url
+        return url if url is not None else self.gateway_db
 
     @property
     def release_root(self) -> Path:

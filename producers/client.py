@@ -43,10 +43,22 @@ def _where(issue: dict) -> str:
     return f"{cell or '(file)'}" + (f" {pointer}" if pointer else "")
 
 
+FAILOVER_STATUSES = frozenset({502, 503, 504})  # a proxy, an overloaded or a stopped replica
+
+
 class GatewayClient:
+    """Calls one gateway, or replicas: ``base_url`` may list several URLs separated by
+    commas. A call that reaches no replica (cannot connect, or the connection drops before
+    an answer) or gets 502/503/504 is made again on the next one, and the one that answered
+    is asked first from then on. Retrying is safe for every call: reads change nothing, and
+    a report posted again (same body, same submission id) gets the first receipt."""
+
     def __init__(self, base_url: str, token: str | None, *, timeout_s: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout_s)
+        self.urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
+        if not self.urls:
+            raise ValueError("no gateway URL (RESILIENCE_GATEWAY_URL is empty)")
+        self._http = httpx.Client(headers=headers, timeout=timeout_s)
 
     def __enter__(self) -> GatewayClient:
         return self
@@ -58,12 +70,19 @@ class GatewayClient:
         self._http.close()
 
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise GatewayCallFailed(
-                None, f"gateway {self._http.base_url} not reachable: {exc}"
-            ) from None
+        response, unreachable = None, []
+        for base in list(self.urls):
+            try:
+                response = self._http.request(method, base + url, **kwargs)
+            except httpx.TransportError as exc:
+                unreachable.append(f"gateway {base} not reachable: {exc}")
+                continue
+            self.urls.remove(base)
+            self.urls.insert(0, base)  # it answered: ask it first next time
+            if response.status_code not in FAILOVER_STATUSES:
+                break
+        if response is None:
+            raise GatewayCallFailed(None, "; ".join(unreachable))
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)

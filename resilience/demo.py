@@ -25,6 +25,7 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -74,11 +75,11 @@ class DemoError(RuntimeError):
 
 def base_versions(settings: Settings, cycle: str = CYCLE) -> dict[str, int]:
     """Highest version per country already received (gateway) or judged (analyst copy)."""
-    from producers.gateway import receipts
+    from producers.gateway import db, receipts
 
     seen: dict[str, int] = {}
-    if Path(settings.gateway_db).exists():
-        for receipt in receipts.list_receipts(settings.gateway_db, country=None, cycle=cycle):
+    if db.exists(settings.gateway_store):
+        for receipt in receipts.list_receipts(settings.gateway_store, country=None, cycle=cycle):
             seen[receipt.country] = max(seen.get(receipt.country, 0), receipt.version)
     rows = reads.analyst_rows(settings.analyst_path, "demo_base_version", cycle=cycle)
     for country, version in rows:
@@ -165,13 +166,13 @@ def _planned(report: dict, note: str) -> Planned:
     )
 
 
-def issue_tokens(gateway_db: Path, countries: list[str]) -> dict[str, str]:
+def issue_tokens(gateway_store: Path | SecretStr, countries: list[str]) -> dict[str, str]:
     """A submitter token per country (only the secret is returned; the gateway keeps a hash)."""
     from producers.gateway import tokens
 
     issued: dict[str, str] = {}
     for country in sorted(set(countries)):
-        _, secret = tokens.issue(gateway_db, role="submitter", country=country, label="demo")
+        _, secret = tokens.issue(gateway_store, role="submitter", country=country, label="demo")
         issued[country] = secret
     return issued
 
@@ -481,7 +482,7 @@ def _submit_and_wait(
         f"{len(history)} reports generated for the earlier cycles {', '.join(HISTORY_CYCLES)} "
         f"and {len(current)} for {len(set(countries))} allies in cycle {CYCLE}"
     )
-    tokens = issue_tokens(settings.gateway_db, countries)
+    tokens = issue_tokens(settings.gateway_store, countries)
     step(f"{len(tokens)} submitter tokens issued (one per ally, bound to its country)")
     first_submit = time.monotonic()
     receipts = submit_all(gateway_proc.url(settings), planned, tokens)

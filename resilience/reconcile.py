@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from common.settings import Settings
 from producers.gateway.db import sql as gateway_sql
 from schemas import vocabulary
@@ -109,8 +111,6 @@ class ReconcileReport:
         }
 
 
-
-
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -129,9 +129,12 @@ def read_warehouse(path: Path, *, cycle: str | None, timeout_s: float = 60) -> R
         raise ReconcileError(exc.message, exc.hint) from exc
 
 
-def read_receipts(path: Path, *, cycle: str | None) -> list[dict[str, Any]]:
-    """The gateway's receipts, read-only (the gateway may be writing meanwhile)."""
-    path = Path(path)
+def read_receipts(store: Path | SecretStr, *, cycle: str | None) -> list[dict[str, Any]]:
+    """The gateway's receipts, read-only (the gateway may be writing meanwhile): from the
+    SQLite file, or from the replicas' PostgreSQL database when its URL is set."""
+    if isinstance(store, SecretStr):
+        return _read_receipts_postgres(store, cycle=cycle)
+    path = Path(store)
     if not path.exists():
         raise ReconcileError(
             f"gateway database {path} does not exist",
@@ -152,6 +155,23 @@ def read_receipts(path: Path, *, cycle: str | None) -> list[dict[str, Any]]:
         ) from exc
     finally:
         con.close()
+    return [dict(row) for row in rows]
+
+
+def _read_receipts_postgres(url: SecretStr, *, cycle: str | None) -> list[dict[str, Any]]:
+    import psycopg
+
+    from producers.gateway import db
+    from producers.gateway.errors import StoreUnavailable
+
+    try:
+        with db.connect(url) as con:
+            rows = con.execute(gateway_sql("reconcile_receipts"), {"cycle": cycle}).fetchall()
+    except (psycopg.Error, StoreUnavailable) as exc:  # never with the password (pg._open)
+        raise ReconcileError(
+            f"cannot read receipts from the gateway's PostgreSQL database: {exc}",
+            "is RESILIENCE_GATEWAY_DATABASE_URL the replicas' database, and is it running?",
+        ) from exc
     return [dict(row) for row in rows]
 
 
@@ -176,7 +196,7 @@ def reconcile(
     ``receipts=False`` skips the gateway check, for reports produced straight to Kafka.
     """
     wh = read_warehouse(settings.warehouse_path, cycle=cycle)
-    receipt_rows = read_receipts(settings.gateway_db, cycle=cycle) if receipts else None
+    receipt_rows = read_receipts(settings.gateway_store, cycle=cycle) if receipts else None
     checks = [
         _check_receipts(receipt_rows, wh.events),
         *_check_events(wh, cycle=cycle, max_bytes=settings.gateway_max_body_bytes),

@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.warehouse",
     "tests.fixtures.airflow",
     "tests.fixtures.gateway",
+    "tests.fixtures.replicas",
     "tests.fixtures.settings",
 ]
 

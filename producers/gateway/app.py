@@ -2,7 +2,7 @@
 
 The lifespan connects the Kafka producer (a broker that is down at start-up is not fatal:
 posts answer 503 until it is back) and flushes and closes it on shutdown; meanwhile the
-gateway's SQLite connections stay open (``db.pooled``).
+gateway's store connections stay open (``db.pooled``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from common.settings import Settings
 from producers.gateway import db, dryrun, logging_filter, routes
 from producers.gateway.copy_watch import CopyWatcher
-from producers.gateway.errors import BrokerUnavailable
+from producers.gateway.errors import BrokerUnavailable, StoreUnavailable
 from producers.gateway.limits import InFlightLimit
 from producers.gateway.publisher import Publisher
 from producers.gateway.service import GatewayState
@@ -47,8 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         except BrokerUnavailable as exc:
             log.warning("starting without a broker (posts answer 503 until it is back): %s", exc)
         try:
-            with db.pooled(settings.gateway_db) as pool:
-                pool.connection()  # the event loop's own (auth reads there), opened now
+            with db.pooled(settings.gateway_store):
                 yield
         finally:
             await watcher.close()
@@ -65,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes.health_router)
     app.include_router(portal.router)  # the submitters' web pages under /portal
     app.add_middleware(InFlightLimit, limit=settings.gateway_max_in_flight)
+    app.add_exception_handler(StoreUnavailable, routes.store_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

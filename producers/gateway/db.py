@@ -1,4 +1,6 @@
-"""The gateway's SQLite file (tokens and receipts), WAL mode.
+"""The gateway's store (tokens, receipts, claims, portal sessions): a SQLite file in WAL
+mode, or PostgreSQL when replicas share it (``settings.gateway_store`` is the file's Path or
+the database URL as a SecretStr; producers/gateway/pg.py). Both run the same .sql files.
 
 Outside a running gateway (CLI, tests) every operation opens and closes its own connection.
 A running gateway opens a ``Pool`` for its file: each thread keeps one connection for the
@@ -15,19 +17,27 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
 
 from common.sqlfiles import read_sql
+from producers.gateway import pg
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
+Store = Path | SecretStr
+"""The SQLite file, or the PostgreSQL URL (a secret: it carries the password)."""
+
 
 def sql(name: str) -> str:
-    """The text of ``producers/gateway/sql/<name>.sql`` (its own SQLite tables only)."""
+    """The text of ``producers/gateway/sql/<name>.sql`` (the gateway's own tables only)."""
     return read_sql(SQL_DIR, name)
 
 
 _ready: set[Path] = set()  # files whose schema this process has put in place
 _pools: dict[Path, Pool] = {}
+_pg_pools: dict[SecretStr, pg.Pool] = {}
 
 
 def _open(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -93,30 +103,56 @@ class Pool:
             con.close()
 
 
+def is_postgres(store: Store) -> bool:
+    return isinstance(store, SecretStr)
+
+
 @contextmanager
-def pooled(path: Path) -> Iterator[Pool]:
-    """Keep connections to ``path`` open in this process until the block ends."""
-    pool = Pool(path)
-    _pools[path] = pool
+def pooled(store: Store) -> Iterator[None]:
+    """Keep connections to ``store`` open in this process until the block ends. A SQLite
+    file's first connection is opened now, on the calling thread (the event loop's: token
+    look-ups run there, see ``reads_on_loop``); PostgreSQL's open on first use, so a gateway
+    starts while its database is still coming up."""
+    pools: dict[Any, Any]
+    if isinstance(store, SecretStr):
+        pools, pool = _pg_pools, pg.Pool(store, sql("schema_postgres"))
+    else:
+        store = Path(store)
+        pools, pool = _pools, Pool(store)
+        pool.connection()
+    pools[store] = pool
     try:
-        yield pool
+        yield
     finally:
-        if _pools.get(path) is pool:
-            del _pools[path]
+        if pools.get(store) is pool:
+            del pools[store]
         pool.close()
 
 
-def is_pooled(path: Path) -> bool:
-    """True while a running gateway keeps connections to ``path`` open."""
-    return path in _pools
+def reads_on_loop(store: Store) -> bool:
+    """True when a read may run on the event loop: a running gateway's own SQLite file (a
+    WAL read, tens of microseconds). PostgreSQL is a network round trip: a worker thread."""
+    return not is_postgres(store) and Path(store) in _pools
+
+
+def exists(store: Store) -> bool:
+    """Whether the store may hold rows yet (a SQLite file is created on first use)."""
+    return is_postgres(store) or Path(store).exists()
 
 
 @contextmanager
-def connect(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+def connect(store: Store, *, write: bool = False) -> Iterator[Any]:
     """A connection in a transaction, schema in place; commits on success, rolls back on error.
 
-    ``write=True`` for statements that change the file.
+    ``write=True`` for statements that change the store (SQLite takes its write lock up front).
+    Either store's connection answers ``execute(statement, params)`` with the same .sql text
+    and rows readable by column name.
     """
+    if isinstance(store, SecretStr):
+        with pg.connect(store, sql("schema_postgres"), _pg_pools.get(store)) as con:
+            yield con
+        return
+    path = Path(store)
     pool = _pools.get(path)
     if pool is not None:
         con = pool.connection()

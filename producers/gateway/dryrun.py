@@ -164,7 +164,7 @@ def _rule_column(code: str) -> str | None:
 
 def _notes(settings: Settings, document: dict) -> list[str]:
     """What a post of this document would meet besides the rules (nothing is stored here)."""
-    first = receipts.get(settings.gateway_db, document["submission_id"])
+    first = receipts.get(settings.gateway_store, document["submission_id"])
     if first is None:
         return []
     if first.country != document["country"]:

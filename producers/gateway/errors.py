@@ -11,6 +11,10 @@ class BrokerUnavailable(GatewayError):
     """The broker did not acknowledge in time: nothing was stored, a retry is safe."""
 
 
+class StoreUnavailable(GatewayError):
+    """The gateway's database (PostgreSQL) cannot be reached: a retry later is safe."""
+
+
 class SubmissionConflict(GatewayError):
     """The submission id is already taken by a different body."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from producers.gateway import db
+from producers.gateway.db import Store
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,16 @@ class Receipt:
     sha256: str
 
 
-def get(path: Path, submission_id: str) -> Receipt | None:
-    with db.connect(path) as con:
+def get(store: Store, submission_id: str) -> Receipt | None:
+    with db.connect(store) as con:
         row = con.execute(db.sql("receipt_get"), {"submission_id": submission_id}).fetchone()
     return Receipt(**dict(row)) if row else None
 
 
-def store(path: Path, receipt: Receipt) -> Receipt:
+def store(store: Store, receipt: Receipt) -> Receipt:
     """Store the receipt unless the id already has one, and drop this body's claim (one
     transaction); returns the stored (first) receipt."""
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(db.sql("receipt_insert"), asdict(receipt))
         con.execute(db.sql("claim_delete"), asdict(receipt))
         row = con.execute(
@@ -39,8 +39,8 @@ def store(path: Path, receipt: Receipt) -> Receipt:
     return Receipt(**dict(row))
 
 
-def list_receipts(path: Path, *, country: str | None, cycle: str | None) -> list[Receipt]:
+def list_receipts(store: Store, *, country: str | None, cycle: str | None) -> list[Receipt]:
     """Receipts of one country (None: every country), optionally of one cycle."""
-    with db.connect(path) as con:
+    with db.connect(store) as con:
         rows = con.execute(db.sql("receipt_list"), {"country": country, "cycle": cycle}).fetchall()
     return [Receipt(**dict(row)) for row in rows]

@@ -19,7 +19,11 @@ from producers.gateway.errors import (
     Forbidden,
     SubmissionConflict,
 )
-from producers.gateway.hints import MAX_WAIT_S, RETRY_AFTER_BROKER_DOWN_S
+from producers.gateway.hints import (
+    MAX_WAIT_S,
+    RETRY_AFTER_BROKER_DOWN_S,
+    RETRY_AFTER_STORE_DOWN_S,
+)
 from producers.gateway.publisher import broker_reachable
 from producers.gateway.service import GatewayState
 from producers.gateway.tokens import Principal
@@ -53,6 +57,16 @@ def _state(request: Request) -> GatewayState:
 def _unavailable(detail: str) -> HTTPException:
     retry = {"Retry-After": str(RETRY_AFTER_BROKER_DOWN_S)}
     return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers=retry)
+
+
+def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Any route, the token look-up included: the shared database is down (503, retry)."""
+    log.warning("%s", exc)  # pg keeps the password out of the message
+    return JSONResponse(
+        {"detail": "the gateway's database is unavailable; retry later"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_STORE_DOWN_S)},
+    )
 
 
 MAX_LISTED_ISSUES = 200  # a 2 MB body of unknown keys must not buy a 10 MB answer
@@ -285,7 +299,7 @@ def list_reports(
                 status.HTTP_403_FORBIDDEN, f"this token reads {caller.country} only"
             )
         country = caller.country
-    found = receipts.list_receipts(state.settings.gateway_db, country=country, cycle=cycle)
+    found = receipts.list_receipts(state.settings.gateway_store, country=country, cycle=cycle)
     status_of = reads.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
     return models.ReportList(
         reports=[

@@ -70,7 +70,7 @@ async def submit(state: GatewayState, report: dict, body: bytes) -> tuple[Receip
 def _submit_blocking(
     state: GatewayState, report: dict, body: bytes, sha256: str
 ) -> tuple[Receipt, bool]:
-    db_path = state.settings.gateway_db
+    store = state.settings.gateway_store
     submission_id = report["submission_id"]
     first = _claimed_or_received(state, report, sha256)
     if first is not None:
@@ -83,7 +83,7 @@ def _submit_blocking(
             headers=report_headers(report, body),
         )
     except BaseException:
-        claims.release(db_path, submission_id, sha256)
+        claims.release(store, submission_id, sha256)
         raise
     receipt = Receipt(
         submission_id=submission_id,
@@ -96,7 +96,7 @@ def _submit_blocking(
         offset=delivery.offset,
         sha256=sha256,
     )
-    return receipts.store(db_path, receipt), True
+    return receipts.store(store, receipt), True
 
 
 def _refuse_other_body(report: dict, sha256: str, first_sha256: str, first_country: str) -> None:
@@ -111,25 +111,25 @@ def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Rece
     """The first receipt of this id and body (a replay), or None once this request holds
     the id's claim and may publish. Another body under the id is a SubmissionConflict, also
     while it is still being published by another process."""
-    db_path, submission_id = state.settings.gateway_db, report["submission_id"]
+    store, submission_id = state.settings.gateway_store, report["submission_id"]
     # A claim lives for one publish; older than the broker's bound plus grace, its owner died.
     stale_after_s = 2 * state.settings.gateway_broker_timeout_s + 5
     deadline = time.monotonic() + stale_after_s + 1
     while True:
-        first = receipts.get(db_path, submission_id)
+        first = receipts.get(store, submission_id)
         if first is not None:
             _refuse_other_body(report, sha256, first.sha256, first.country)
             return first
         held = claims.take(
-            db_path, submission_id, sha256, report["country"], stale_after_s=stale_after_s
+            store, submission_id, sha256, report["country"], stale_after_s=stale_after_s
         )
         if held is None:
             # Ours, but a process may have stored its receipt and dropped its claim between
             # our look-up and our claim (one transaction there): look once more.
-            first = receipts.get(db_path, submission_id)
+            first = receipts.get(store, submission_id)
             if first is None:
                 return None
-            claims.release(db_path, submission_id, sha256)
+            claims.release(store, submission_id, sha256)
             continue
         _refuse_other_body(report, sha256, held.sha256, held.country)
         if time.monotonic() > deadline:  # cannot happen unless clocks jump: say so, retry
@@ -138,7 +138,7 @@ def _claimed_or_received(state: GatewayState, report: dict, sha256: str) -> Rece
 
 
 def _visible_receipt(state: GatewayState, principal: Principal, sid: str) -> Receipt | None:
-    found = receipts.get(state.settings.gateway_db, sid)
+    found = receipts.get(state.settings.gateway_store, sid)
     if found is None or not (principal.reads_all or found.country == principal.country):
         return None
     return found

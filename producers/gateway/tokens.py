@@ -12,10 +12,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 from producers.gateway import db
+from producers.gateway.db import Store
 from producers.gateway.errors import UnknownToken
 
 Role = Literal["submitter", "analyst", "admin", "reviewer"]
@@ -56,7 +56,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def issue(path: Path, *, role: str, country: str | None, label: str) -> tuple[TokenInfo, str]:
+def issue(store: Store, *, role: str, country: str | None, label: str) -> tuple[TokenInfo, str]:
     """Create a token; returns its record and the token itself (shown once, never stored)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
@@ -70,7 +70,7 @@ def issue(path: Path, *, role: str, country: str | None, label: str) -> tuple[To
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
     info = TokenInfo(token_id, role, country.upper() if country else None, label, _now(), None)
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(
             db.sql("token_insert"),
             {
@@ -86,11 +86,11 @@ def issue(path: Path, *, role: str, country: str | None, label: str) -> tuple[To
     return info, f"rsl_{token_id}_{secret}"
 
 
-def authenticate(path: Path, token: str) -> Principal | None:
+def authenticate(store: Store, token: str) -> Principal | None:
     """The principal of an active token, or None (unknown, malformed, wrong or revoked)."""
     match = _TOKEN.match(token)
     token_id, secret = match.groups() if match else ("", "")
-    with db.connect(path) as con:
+    with db.connect(store) as con:
         row = con.execute(db.sql("token_get"), {"token_id": token_id}).fetchone()
     # Hash even when the id is unknown, so timing does not tell ids apart.
     expected = row["token_hash"] if row else _hash(_DUMMY_SALT, "")
@@ -100,9 +100,9 @@ def authenticate(path: Path, token: str) -> Principal | None:
     return Principal(token_id=row["token_id"], role=row["role"], country=row["country"])
 
 
-def revoke(path: Path, token_id: str) -> None:
+def revoke(store: Store, token_id: str) -> None:
     """Revoke an active token; UnknownToken when there is none with that id."""
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         changed = con.execute(
             db.sql("token_revoke"), {"token_id": token_id, "revoked_at": _now()}
         ).rowcount
@@ -110,8 +110,8 @@ def revoke(path: Path, token_id: str) -> None:
         raise UnknownToken(f"no active token with id {token_id!r}")
 
 
-def list_tokens(path: Path) -> list[TokenInfo]:
+def list_tokens(store: Store) -> list[TokenInfo]:
     """Every token's record (never the hash or salt)."""
-    with db.connect(path) as con:
+    with db.connect(store) as con:
         rows = con.execute(db.sql("token_list")).fetchall()
     return [TokenInfo(**dict(row)) for row in rows]

@@ -58,7 +58,8 @@ def _state(request: Request) -> GatewayState:
 
 
 def _session(request: Request) -> Session | None:
-    return sessions.find(_state(request).settings.gateway_db, request.cookies.get(SESSION_COOKIE))
+    store = _state(request).settings.gateway_store
+    return sessions.find(store, request.cookies.get(SESSION_COOKIE))
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
@@ -122,7 +123,7 @@ def sign_in(
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _csrf_refused(None)
     settings = _state(request).settings
-    principal = tokens.authenticate(settings.gateway_db, token.strip())
+    principal = tokens.authenticate(settings.gateway_store, token.strip())
     if principal is None:
         return _sign_in_page(request, "This token is unknown or revoked.", 401)
     if principal.role != "submitter":
@@ -132,7 +133,7 @@ def sign_in(
             "country through the API and the warehouse instead.",
             403,
         )
-    session_id = sessions.start(settings.gateway_db, principal, settings.portal_session_ttl_s)
+    session_id = sessions.start(settings.gateway_store, principal, settings.portal_session_ttl_s)
     log.info("portal sign-in: token %s (%s)", principal.token_id, principal.country)
     response = RedirectResponse(f"{PREFIX}/", status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, session_id, settings.portal_session_ttl_s)
@@ -147,7 +148,7 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
         return _to_sign_in()
     if not session.csrf_ok(csrf_token):
         return _csrf_refused(session)
-    sessions.end(_state(request).settings.gateway_db, session)
+    sessions.end(_state(request).settings.gateway_store, session)
     response = pages.render("signed_out.html")
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response
@@ -157,7 +158,7 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=100)] 
 
 
 def _history(state: GatewayState, country: str) -> list[dict]:
-    found = receipts.list_receipts(state.settings.gateway_db, country=country, cycle=None)
+    found = receipts.list_receipts(state.settings.gateway_store, country=country, cycle=None)
     status_of = reads.statuses_of(state.settings.analyst_path, [r.submission_id for r in found])
     return [{**asdict(r), "status": status_of[r.submission_id]} for r in found]
 
@@ -238,7 +239,7 @@ def upload_as_workbook(request: Request) -> Response:
     session = _session(request)
     if session is None:
         return _to_sign_in()
-    draft = sessions.get_draft(_state(request).settings.gateway_db, session)
+    draft = sessions.get_draft(_state(request).settings.gateway_store, session)
     if draft is None:
         return _refused(session, "Check a report first; its workbook is made from it.", 409)
     report = json.loads(draft.body)
@@ -271,7 +272,7 @@ async def correction(request: Request, submission_id: str) -> Response:
     versions = await run_in_threadpool(
         partial(
             receipts.list_receipts,
-            state.settings.gateway_db,
+            state.settings.gateway_store,
             country=receipt.country,
             cycle=receipt.cycle,
         )
@@ -325,7 +326,7 @@ async def check(request: Request) -> Response:
         await run_in_threadpool(
             partial(
                 sessions.put_draft,
-                settings.gateway_db,
+                settings.gateway_store,
                 session,
                 filename=filename,
                 source=result.source,
@@ -360,7 +361,7 @@ async def submit(
     if not session.csrf_ok(csrf_token):
         return _csrf_refused(session)
     state = _state(request)
-    draft = await run_in_threadpool(sessions.get_draft, state.settings.gateway_db, session)
+    draft = await run_in_threadpool(sessions.get_draft, state.settings.gateway_store, session)
     if draft is None:
         return _refused(session, "There is nothing to submit: upload a report first.", 409)
     # The draft was checked at upload; the same checks again, as POST /v1/reports does.
@@ -389,9 +390,9 @@ async def submit(
         )
     if draft.cells:
         await run_in_threadpool(
-            sessions.keep_cells, state.settings.gateway_db, receipt.submission_id, draft.cells
+            sessions.keep_cells, state.settings.gateway_store, receipt.submission_id, draft.cells
         )
-    await run_in_threadpool(sessions.drop_draft, state.settings.gateway_db, session)
+    await run_in_threadpool(sessions.drop_draft, state.settings.gateway_store, session)
     log.info(
         "portal submit %s of %s %s v%s (%s)",
         receipt.submission_id,
@@ -409,7 +410,7 @@ async def submit(
 def _verdict_context(state: GatewayState, receipt: Receipt, verdict: reads.Verdict) -> dict:
     cells = None
     if verdict.findings:
-        found = sessions.cells_of(state.settings.gateway_db, receipt.submission_id)
+        found = sessions.cells_of(state.settings.gateway_store, receipt.submission_id)
         cells = checks.cells_from_json(found)
     problems = [
         Problem(

@@ -1,7 +1,7 @@
-"""Server-side portal sessions in the gateway's SQLite file.
+"""Server-side portal sessions in the gateway's store (SQLite file or PostgreSQL).
 
-The cookie carries only a random id (32 bytes); the file keeps its SHA-256, so a copy of
-the file signs nobody in. A session is read together with its token: revoking the token
+The cookie carries only a random id (32 bytes); the store keeps its SHA-256, so a copy of
+the store signs nobody in. A session is read together with its token: revoking the token
 ends every session it opened. Each session has its own CSRF token for the portal's forms.
 """
 
@@ -17,13 +17,14 @@ from pathlib import Path
 
 from common.sqlfiles import read_sql
 from producers.gateway import db
+from producers.gateway.db import Store
 from producers.gateway.tokens import Principal
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 def sql(name: str) -> str:
-    """The text of ``producers/portal/sql/<name>.sql`` (the portal's rows of the gateway file)."""
+    """The text of ``producers/portal/sql/<name>.sql`` (the portal's rows of the gateway store)."""
     return read_sql(SQL_DIR, name)
 
 
@@ -56,10 +57,10 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def start(path: Path, principal: Principal, ttl_s: int) -> str:
+def start(store: Store, principal: Principal, ttl_s: int) -> str:
     """A new session for ``principal``; returns the id for the cookie (never stored)."""
     session_id = secrets.token_urlsafe(32)
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(sql("session_purge"), {"now": time.time()})
         con.execute(
             sql("session_insert"),
@@ -74,11 +75,11 @@ def start(path: Path, principal: Principal, ttl_s: int) -> str:
     return session_id
 
 
-def find(path: Path, session_id: str | None) -> Session | None:
+def find(store: Store, session_id: str | None) -> Session | None:
     """The live session of this cookie value, or None (unknown, expired, token revoked)."""
     if not session_id or len(session_id) > 128:
         return None
-    with db.connect(path) as con:
+    with db.connect(store) as con:
         row = con.execute(
             sql("session_get"), {"session_hash": _hash(session_id), "now": time.time()}
         ).fetchone()
@@ -88,19 +89,19 @@ def find(path: Path, session_id: str | None) -> Session | None:
     return Session(row["session_hash"], row["csrf_token"], principal)
 
 
-def end(path: Path, session: Session) -> None:
+def end(store: Store, session: Session) -> None:
     """Sign-out: the session and its draft are gone; the cookie's id opens nothing again."""
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(sql("upload_delete"), {"session_hash": session.session_hash})
         con.execute(sql("session_delete"), {"session_hash": session.session_hash})
 
 
 def put_draft(
-    path: Path, session: Session, *, filename: str, source: str, body: bytes, cells: str | None
+    store: Store, session: Session, *, filename: str, source: str, body: bytes, cells: str | None
 ) -> Draft:
     """Keep the checked upload until it is submitted (one per session; a new upload replaces it)."""
     draft = Draft(filename, source, body, cells, _now_iso())
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(
             sql("upload_put"),
             {
@@ -115,8 +116,8 @@ def put_draft(
     return draft
 
 
-def get_draft(path: Path, session: Session) -> Draft | None:
-    with db.connect(path) as con:
+def get_draft(store: Store, session: Session) -> Draft | None:
+    with db.connect(store) as con:
         row = con.execute(sql("upload_get"), {"session_hash": session.session_hash}).fetchone()
     if row is None:
         return None
@@ -125,18 +126,18 @@ def get_draft(path: Path, session: Session) -> Draft | None:
     )
 
 
-def drop_draft(path: Path, session: Session) -> None:
-    with db.connect(path, write=True) as con:
+def drop_draft(store: Store, session: Session) -> None:
+    with db.connect(store, write=True) as con:
         con.execute(sql("upload_delete"), {"session_hash": session.session_hash})
 
 
-def keep_cells(path: Path, submission_id: str, cells: str) -> None:
+def keep_cells(store: Store, submission_id: str, cells: str) -> None:
     """Remember where a submitted workbook's objects were, to locate its verdict's findings."""
-    with db.connect(path, write=True) as con:
+    with db.connect(store, write=True) as con:
         con.execute(sql("cells_put"), {"submission_id": submission_id, "cells": cells})
 
 
-def cells_of(path: Path, submission_id: str) -> str | None:
-    with db.connect(path) as con:
+def cells_of(store: Store, submission_id: str) -> str | None:
+    with db.connect(store) as con:
         row = con.execute(sql("cells_get"), {"submission_id": submission_id}).fetchone()
     return row["cells"] if row else None

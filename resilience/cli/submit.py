@@ -262,7 +262,7 @@ def token_issue(
 
     settings = get_settings()
     try:
-        info, token = tokens.issue(settings.gateway_db, role=role, country=country, label=label)
+        info, token = tokens.issue(settings.gateway_store, role=role, country=country, label=label)
     except ValueError as exc:
         output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
@@ -284,7 +284,7 @@ def token_revoke(
     from producers.gateway.errors import UnknownToken
 
     try:
-        tokens.revoke(get_settings().gateway_db, token_id)
+        tokens.revoke(get_settings().gateway_store, token_id)
     except UnknownToken as exc:
         output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
@@ -297,7 +297,7 @@ def token_list() -> None:
     from common.settings import get_settings
     from producers.gateway import tokens
 
-    found = tokens.list_tokens(get_settings().gateway_db)
+    found = tokens.list_tokens(get_settings().gateway_store)
     table = Table(title=f"{len(found)} token(s)", title_justify="left")
     table.add_column("id", no_wrap=True, min_width=16)
     for column in ("role", "country", "label", "issued", "revoked"):

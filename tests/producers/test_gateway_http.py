@@ -379,6 +379,48 @@ def test_openapi_documents_the_bounded_wait(gateway):
     assert param["schema"]["minimum"] == 0 and param["schema"]["maximum"] == MAX_WAIT_S
 
 
+def test_the_client_skips_a_gateway_it_cannot_reach(gateway):
+    from producers.client import GatewayCallFailed, GatewayClient
+    from resilience.stack.ports import free_port
+
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    token = gateway.issue_token("FRA")
+    with GatewayClient(f"{nobody}, {gateway.base_url}", token) as client:
+        receipt, replay = client.submit(to_body(make_report("FRA")))
+        assert not replay and client.report(receipt["submission_id"])["status"] == "received"
+        assert client.urls == [gateway.base_url, nobody]  # the one that answered, first
+    with GatewayClient(nobody, token) as alone, pytest.raises(GatewayCallFailed) as failed:
+        alone.reports()
+    assert failed.value.status is None and f"gateway {nobody} not reachable" in str(failed.value)
+
+
+def test_a_gateway_whose_database_is_down_answers_503_with_a_hint(pipeline_settings, caplog):
+    from pydantic import SecretStr
+
+    from producers.gateway.app import create_app
+    from producers.gateway.hints import RETRY_AFTER_STORE_DOWN_S
+    from resilience.stack.ports import free_port
+    from tests.fixtures.gateway import ServerThread, bound_socket
+
+    password = "never-in-the-log"
+    nowhere = f"postgresql://resilience:{password}@127.0.0.1:{free_port()}/gateway"
+    settings = pipeline_settings.model_copy(
+        update={"gateway_database_url": SecretStr(nowhere), "gateway_warm_dry_run": False}
+    )
+    sock = bound_socket()
+    server = ServerThread(create_app(settings), sock)
+    server.start()  # the database is not needed to start: the replica waits for it
+    try:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/reports"
+        token = "rsl_0000000000000000_" + "x" * 43
+        answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    finally:
+        server.stop()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == str(RETRY_AFTER_STORE_DOWN_S)
+    assert "database is unavailable" in caplog.text and password not in caplog.text
+
+
 def test_the_clients_wait_returns_when_the_verdict_lands(gateway):
     from producers.client import GatewayClient
 

@@ -1,71 +1,21 @@
-"""Two gateway processes on one gateway database (two workers, or two replicas): a
-submission id is published once whichever process each post reaches."""
+"""Two gateway processes on one gateway store (two workers, or two replicas): a
+submission id is published once whichever process each post reaches. On the SQLite file
+here; tests/cluster/test_gateway_postgres.py collects the same tests on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from common.settings import PROJECT_ROOT
-from resilience.stack.airflow_stack import resilience_env
-from resilience.stack.ports import free_port
 from tests.producers.kafka_read import read_topic
 from tests.producers.reports import make_report, to_body
 
 pytestmark = pytest.mark.integration
 
 IDS = 15
-
-
-@pytest.fixture
-def two_gateways(pipeline_settings) -> Iterator[tuple[list[str], str]]:
-    from producers.gateway import tokens
-
-    settings = pipeline_settings.model_copy(update={"gateway_warm_dry_run": False})
-    _, token = tokens.issue(settings.gateway_db, role="submitter", country="FRA", label="t")
-    procs, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            env = {k: v for k, v in os.environ.items() if not k.startswith("RESILIENCE_")}
-            env |= resilience_env(settings.model_copy(update={"gateway_port": port}))
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "resilience.stack.gateway_proc"],
-                    env=env, cwd=PROJECT_ROOT,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                )
-            )  # fmt: skip
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, proc in zip(urls, procs, strict=True):
-            deadline = time.monotonic() + 120
-            while not _up(url):
-                assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-                assert time.monotonic() < deadline, f"gateway {url} did not start"
-                time.sleep(0.2)
-        yield urls, token
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _at_once(calls: list) -> list[httpx.Response]:
@@ -90,7 +40,7 @@ def _post(url: str, token: str, body: bytes):
 
 
 def test_one_id_two_bodies_two_processes_one_is_published(two_gateways, pipeline_settings):
-    (first, second), token = two_gateways
+    (first, second), token, _ = two_gateways
     published = []
     for _ in range(IDS):
         report = make_report("FRA")
@@ -106,7 +56,7 @@ def test_one_id_two_bodies_two_processes_one_is_published(two_gateways, pipeline
 
 
 def test_a_retry_on_the_other_process_gets_the_first_receipt(two_gateways, pipeline_settings):
-    (first, second), token = two_gateways
+    (first, second), token, _ = two_gateways
     bodies = []
     for _ in range(IDS):
         body = to_body(make_report("FRA"))
@@ -118,3 +68,23 @@ def test_a_retry_on_the_other_process_gets_the_first_receipt(two_gateways, pipel
         pipeline_settings.kafka_bootstrap_servers, pipeline_settings.report_topic, expect=IDS
     )
     assert sorted(r.value for r in on_topic) == sorted(bodies)  # each published once
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over(two_gateways, replica_settings):
+    from producers.gateway import db
+
+    (first, _), token, _ = two_gateways
+    report = make_report("FRA")
+    with db.connect(replica_settings.gateway_store, write=True) as con:
+        # a process claimed the id an hour ago and died before its receipt
+        con.execute(
+            db.sql("claim_insert"),
+            {
+                "submission_id": report["submission_id"],
+                "sha256": "0" * 64,
+                "country": "FRA",
+                "claimed_at": time.time() - 3600,
+            },
+        )
+    answer = _post(first, token, to_body(report))()
+    assert answer.status_code == 202, answer.text
