@@ -104,10 +104,10 @@ def submit(
     """
     from rich.progress import Progress
 
-    from common.settings import get_settings
     from producers.client import GatewayCallFailed
+    from resilience.cli.running import stack_settings
 
-    settings = get_settings()
+    settings = stack_settings()
     failed = 0
     received: list[dict] = []
     with _client(settings) as client, Progress(console=output.err(), transient=True,
@@ -203,10 +203,10 @@ def review_line(review: dict | None) -> str:
 @app.command()
 def verdict(submission_id: Annotated[str, typer.Argument(help="The submission id")]) -> None:
     """One submission's verdict, findings and technical acceptance (review)."""
-    from common.settings import get_settings
     from producers.client import GatewayCallFailed
+    from resilience.cli.running import stack_settings
 
-    settings = get_settings()
+    settings = stack_settings()
     with _client(settings) as client:
         try:
             found = client.report(submission_id, wait_s=0)
@@ -230,10 +230,10 @@ def reports(
     country: Annotated[str | None, typer.Option(help="Analyst/admin: only this country")] = None,
 ) -> None:
     """List your submissions with their status (analyst/admin tokens: every country)."""
-    from common.settings import get_settings
     from producers.client import GatewayCallFailed
+    from resilience.cli.running import stack_settings
 
-    with _client(get_settings()) as client:
+    with _client(stack_settings()) as client:
         try:
             found = client.reports(cycle=cycle, country=country)
         except GatewayCallFailed as exc:
@@ -257,10 +257,10 @@ def token_issue(
     role: Annotated[str, typer.Option(help="submitter, analyst, admin or reviewer")] = "submitter",
 ) -> None:
     """Issue a token. It is printed once, here; only its salted hash is stored."""
-    from common.settings import get_settings
     from producers.gateway import tokens
+    from resilience.cli.running import stack_settings
 
-    settings = get_settings()
+    settings = stack_settings()
     try:
         info, token = tokens.issue(settings.gateway_store, role=role, country=country, label=label)
     except ValueError as exc:
@@ -279,12 +279,12 @@ def token_revoke(
     token_id: Annotated[str, typer.Argument(help="The id shown by `token list`")],
 ) -> None:
     """Revoke a token at once."""
-    from common.settings import get_settings
     from producers.gateway import tokens
     from producers.gateway.errors import UnknownToken
+    from resilience.cli.running import stack_settings
 
     try:
-        tokens.revoke(get_settings().gateway_store, token_id)
+        tokens.revoke(stack_settings().gateway_store, token_id)
     except UnknownToken as exc:
         output.err().print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
@@ -294,10 +294,10 @@ def token_revoke(
 @token_app.command("list")
 def token_list() -> None:
     """Every token: id, role, country, label, issued, revoked (never the token or its hash)."""
-    from common.settings import get_settings
     from producers.gateway import tokens
+    from resilience.cli.running import stack_settings
 
-    found = tokens.list_tokens(get_settings().gateway_store)
+    found = tokens.list_tokens(stack_settings().gateway_store)
     table = Table(title=f"{len(found)} token(s)", title_justify="left")
     table.add_column("id", no_wrap=True, min_width=16)
     for column in ("role", "country", "label", "issued", "revoked"):

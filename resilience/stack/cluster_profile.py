@@ -44,9 +44,6 @@ AIRFLOW_SCHEDULERS = 2
 GATEWAY_REPLICAS = 2
 AIRFLOW_DATABASE = "airflow"
 GATEWAY_DATABASE = "gateway"
-# The gateway's PostgreSQL store; passed as a variable so a gateway without the setting
-# (it keeps the SQLite file, which two replicas also share correctly) starts all the same.
-GATEWAY_DATABASE_ENV = "RESILIENCE_GATEWAY_DATABASE_URL"
 
 
 def database_url(server: postgres.Postgres, database: str, *, driver: str = "postgresql") -> str:
@@ -64,11 +61,6 @@ def gateway_database_url(server: postgres.Postgres) -> str:
     return database_url(server, GATEWAY_DATABASE)
 
 
-def gateway_env(server: postgres.Postgres) -> dict[str, str]:
-    """What every gateway replica gets on top of the settings."""
-    return {GATEWAY_DATABASE_ENV: gateway_database_url(server)}
-
-
 def overrides(bootstrap: str, server: postgres.Postgres, gateway_urls: list[str]) -> dict[str, Any]:
     """The settings the cluster's components (and the CLI talking to them) use instead of
     the default profile's."""
@@ -78,9 +70,8 @@ def overrides(bootstrap: str, server: postgres.Postgres, gateway_urls: list[str]
         "airflow_database_url": SecretStr(airflow_database_url(server)),
         "airflow_schedulers": AIRFLOW_SCHEDULERS,
         "gateway_url": ",".join(gateway_urls),
+        "gateway_database_url": SecretStr(gateway_database_url(server)),
     }
-    if "gateway_database_url" in Settings.model_fields:
-        values["gateway_database_url"] = SecretStr(gateway_database_url(server))
     return values
 
 
@@ -123,16 +114,14 @@ def start_infrastructure(
     return server, cluster
 
 
-def start_gateways(
-    settings: Settings, server: postgres.Postgres, replicas: list[gateway_proc.Replica]
-) -> dict[str, int]:
+def start_gateways(settings: Settings, replicas: list[gateway_proc.Replica]) -> dict[str, int]:
     """The first replica (it creates the shared store's tables: concurrent CREATE TABLE IF
     NOT EXISTS can collide in PostgreSQL), then the others at once; name -> PID once all
     are healthy."""
 
     def start(replica: gateway_proc.Replica) -> int:
         own = settings.model_copy(update={"gateway_port": replica.port})
-        return gateway_proc.up(own, name=replica.name, extra_env=gateway_env(server))
+        return gateway_proc.up(own, name=replica.name)
 
     first, *rest = replicas
     pids = {first.name: start(first)}
@@ -196,7 +185,7 @@ def up(
     say(f"Airflow on PostgreSQL ({AIRFLOW_SCHEDULERS} schedulers) on port {port}")
     airflow = airflow_stack.up(settings, port=port, timeout_s=timeout_s)
     say(f"gateways at {', '.join(urls)}")
-    gateway_pids = start_gateways(settings, server, replicas)
+    gateway_pids = start_gateways(settings, replicas)
     stack.write_state(
         run_dir,
         {

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +60,12 @@ def up(
     settings: Settings,
     *,
     name: str = NAME,
-    extra_env: Mapping[str, str] | None = None,
     timeout_s: float = 60,
 ) -> int:
     """Start gateway ``name`` on ``settings.gateway_port`` unless it runs; wait until
     /healthz answers 200. Returns its PID."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESILIENCE_")}
     env.update(resilience_env(settings))
-    env.update(extra_env or {})
     pid = processes.start(
         settings.run_dir,
         name,

@@ -73,8 +73,8 @@ def test_later_commands_find_the_cluster_without_the_profile(settings):
     assert found.airflow_schedulers == cluster_profile.AIRFLOW_SCHEDULERS
     airflow_db = found.airflow_database_url.get_secret_value()
     assert airflow_db == "postgresql+psycopg://resilience:s3cret-pw@127.0.0.1:15432/airflow"
-    if "gateway_database_url" in Settings.model_fields:
-        assert found.gateway_database_url.get_secret_value().endswith("@127.0.0.1:15432/gateway")
+    gateway_db = found.gateway_database_url.get_secret_value()
+    assert gateway_db == "postgresql://resilience:s3cret-pw@127.0.0.1:15432/gateway"
     # the password stays in the owner-only file, never in stack.json
     assert "s3cret-pw" not in (settings.run_dir / "stack.json").read_text()
 
