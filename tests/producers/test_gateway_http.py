@@ -394,9 +394,10 @@ def test_the_client_skips_a_gateway_it_cannot_reach(gateway):
     assert failed.value.status is None and f"gateway {nobody} not reachable" in str(failed.value)
 
 
-def test_a_gateway_whose_database_is_down_answers_503_with_a_hint(pipeline_settings, caplog):
+def test_a_gateway_whose_database_is_down_answers_503_and_the_client_moves_on(gateway, caplog):
     from pydantic import SecretStr
 
+    from producers.client import GatewayClient
     from producers.gateway.app import create_app
     from producers.gateway.hints import RETRY_AFTER_STORE_DOWN_S
     from resilience.stack.ports import free_port
@@ -404,21 +405,24 @@ def test_a_gateway_whose_database_is_down_answers_503_with_a_hint(pipeline_setti
 
     password = "never-in-the-log"
     nowhere = f"postgresql://resilience:{password}@127.0.0.1:{free_port()}/gateway"
-    settings = pipeline_settings.model_copy(
+    settings = gateway.settings.model_copy(
         update={"gateway_database_url": SecretStr(nowhere), "gateway_warm_dry_run": False}
     )
     sock = bound_socket()
     server = ServerThread(create_app(settings), sock)
     server.start()  # the database is not needed to start: the replica waits for it
+    token = gateway.issue_token("FRA")
     try:
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/reports"
-        token = "rsl_0000000000000000_" + "x" * 43
-        answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        answer = httpx.get(f"{down}/v1/reports", headers={"Authorization": f"Bearer {token}"})
+        with GatewayClient(f"{down},{gateway.base_url}", token) as client:
+            receipt, _ = client.submit(to_body(make_report("FRA")))  # the other one takes it
     finally:
         server.stop()
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == str(RETRY_AFTER_STORE_DOWN_S)
     assert "database is unavailable" in caplog.text and password not in caplog.text
+    assert client.urls[0] == gateway.base_url and receipt["country"] == "FRA"
 
 
 def test_the_clients_wait_returns_when_the_verdict_lands(gateway):
