@@ -16,6 +16,11 @@ JUMP_MAX_RELATIVE = 3.0  # IND-003: more than a 300 % change against the last ac
 JUMP_MIN_ABSOLUTE = 1.0  # ... and at least one unit of change, so tiny values do not trip it
 OVERSPEND_TOLERANCE = 1.10  # MSR-004: spent may exceed allocated by 10 %
 
+# The rules that read a country's earlier cycles (prior_value and the jumps from it). They
+# must only warn: schemas.validation judges a batch in two passes on that promise (a prior
+# then never decides whether a report is rejected or which rows load); a test holds it.
+PRIOR_RULES: tuple[str, ...] = ("IND-003",)
+
 
 class Severity(StrEnum):
     """What a failing rule does to the report (DOMAIN.md, 'Validation severities')."""

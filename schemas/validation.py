@@ -206,9 +206,13 @@ def validate_batch(
     earlier accepted cycles (IND-003). `submitted_at_overrides`: submission_id -> the instant
     that counts for lateness (RPT-003). ValueError if a submission_id occurs twice.
 
-    A country's earlier cycle in the same batch counts as a prior like one in the warehouse:
-    such a batch is judged in rounds, earliest cycle first, each round's accepted indicators
-    joining the priors of the next, so a verdict never depends on how events were batched.
+    A country's earlier cycle in the same batch counts as a prior like one in the warehouse,
+    so a verdict never depends on how events were batched. The rules that read priors
+    (``PRIOR_RULES``) only warn: whether a report is rejected and which rows it loads never
+    depend on its priors. So one pass judges the batch against the given priors, and a second
+    re-judges only the reports that have an earlier cycle of their country in the batch, with
+    the first pass's accepted indicators joining the priors: two GX runs, however many cycles
+    a back-fill holds (it was one run per cycle).
     """
     started = time.perf_counter()
     flat = [_flattened(n, r) for n, r in enumerate(reports)]
@@ -217,11 +221,11 @@ def validate_batch(
     if repeated:
         raise ValueError(f"submission_id occurs more than once in the batch: {repeated}")
     priors = list(prior_indicators or [])
-    submissions: dict[str, SubmissionResult] = {}
-    for batch_round in _cycle_rounds(flat):
-        judged = _validate_round(batch_round, priors, submitted_at_overrides)
-        submissions.update(judged)
-        priors += _accepted_indicators(judged.values())
+    submissions = _validate_round(flat, priors, submitted_at_overrides)
+    later = _later_cycles(flat)
+    if later:
+        priors += _accepted_indicators(submissions.values())
+        submissions.update(_validate_round(later, priors, submitted_at_overrides))
     submissions = {sid: submissions[sid] for sid in ids}
     all_findings = [f for s in submissions.values() for f in s.findings]
     duration = time.perf_counter() - started
@@ -229,23 +233,13 @@ def validate_batch(
     return BatchResult(submissions, _count(all_findings), duration)
 
 
-def _cycle_rounds(flat: list[dict[str, list[dict]]]) -> list[list[dict[str, list[dict]]]]:
-    """Round k holds each country's k-th cycle of this batch (one round in live traffic)."""
-    cycles: dict[str, list[str]] = {}
+def _later_cycles(flat: list[dict[str, list[dict]]]) -> list[dict[str, list[dict]]]:
+    """The reports whose country has an earlier cycle in this batch (none in live traffic)."""
+    first: dict[str, str] = {}
     for tables in flat:
         head = tables["report"][0]
-        cycles.setdefault(head["country"], []).append(head["cycle"])
-    rank = {
-        (country, cycle): k
-        for country, seen in cycles.items()
-        for k, cycle in enumerate(sorted(set(seen)))
-    }
-    n_rounds = max(rank.values(), default=-1) + 1
-    rounds: list[list[dict[str, list[dict]]]] = [[] for _ in range(n_rounds)]
-    for tables in flat:
-        head = tables["report"][0]
-        rounds[rank[(head["country"], head["cycle"])]].append(tables)
-    return rounds
+        first[head["country"]] = min(head["cycle"], first.get(head["country"], head["cycle"]))
+    return [t for t in flat if t["report"][0]["cycle"] > first[t["report"][0]["country"]]]
 
 
 def _accepted_indicators(judged: Iterable[SubmissionResult]) -> list[dict[str, Any]]:

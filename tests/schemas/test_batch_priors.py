@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from schemas.prepare import priors_of
+from schemas.rules import PRIOR_RULES, RULES, Severity
 from schemas.validation import validate_batch
 from synthetic.generator import generate_history, generate_report
 
@@ -25,9 +26,10 @@ def test_an_earlier_cycle_in_the_same_batch_is_the_prior():
     together = validate_batch([later.report, earlier])
     apart = validate_batch([later.report], priors_of([earlier]))
     assert {c for c, _ in _found(together)[later.report["submission_id"]]} == {"IND-003"}
-    assert _found(together)[later.report["submission_id"]] == _found(apart)[
-        later.report["submission_id"]
-    ]
+    assert (
+        _found(together)[later.report["submission_id"]]
+        == _found(apart)[later.report["submission_id"]]
+    )
 
 
 def test_a_rejected_earlier_cycle_is_no_prior():
@@ -75,3 +77,20 @@ def test_a_history_judged_in_one_batch_equals_it_judged_cycle_by_cycle():
     assert together == apart
     # seed 13 plants IND-003 twice, each against a cycle judged in the same big batch
     assert sum(code == "IND-003" for found in together.values() for code, _ in found) >= 2
+
+
+def test_the_rules_that_read_priors_only_warn():
+    """validate_batch's two passes rest on this: a prior never decides a rejection or which
+    rows load. A rule reading a prior column that is not in PRIOR_RULES, or a PRIOR_RULE made
+    an ERROR or BLOCKER, would make verdicts depend on batching again."""
+    from schemas.suites import build_suites, columns_used
+
+    prior_columns = {"prior_value", "relative_jump", "absolute_jump"}
+    reading = {
+        e.meta["rule_code"]
+        for suite in build_suites().values()
+        for e in suite.expectations
+        if prior_columns & set(columns_used([e]))
+    }
+    assert reading == set(PRIOR_RULES)
+    assert {RULES[code].severity for code in PRIOR_RULES} <= {Severity.WARNING, Severity.INFO}
