@@ -23,11 +23,12 @@ from tests.faults.schema_documents import documents
 
 pytestmark = pytest.mark.integration
 
-# 400 per suite run (each run draws a fresh seed), so `make test` stays in its 15 minutes
-# with the portal, workbook, review and release suites (600 took 191 s of a 15 min 4 s
-# suite); `make fuzz` draws 5,000.
+# 400 per suite run (each run draws a fresh seed), so `make test` stays in its 15 minutes;
+# `make fuzz` draws 5,000. Drawing from the schema is the cost (a profile of one run: 255 s
+# drawing 250 documents on a loaded machine, 20 s judging the 205 admitted), so 120 are
+# drawn and the rest made by crossover of their fields.
 TOTAL = int(os.environ.get("RESILIENCE_FUZZ_DOCS", "400"))
-BASE = int(os.environ.get("RESILIENCE_FUZZ_BASE", "250"))
+BASE = int(os.environ.get("RESILIENCE_FUZZ_BASE", "120"))
 
 
 def test_every_document_from_the_schema_is_judged_or_refused_once(pipeline_settings):
