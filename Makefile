@@ -45,8 +45,9 @@ test: setup test-deps
 		$(RUN) resilience stack down >/dev/null 2>&1 || true; \
 		exit $$status
 
-# The production topology's tests (issue 16, in progress): a 3-node KRaft cluster from the
-# same jars, one node killed mid-stream. Separate from `make test` (its 15 minutes).
+# The production topology's tests (issue 16): a 3-node KRaft cluster with one node killed
+# mid-stream, PostgreSQL, Airflow with two schedulers, gateway replicas on PostgreSQL, and
+# `stack up --profile cluster` as a whole. Separate from `make test` (its 15 minutes).
 test-cluster: setup cluster-deps
 	$(RUN) pytest -m cluster tests/cluster
 
