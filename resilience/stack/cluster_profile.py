@@ -170,7 +170,9 @@ def up(
     replicas = gateways(settings, state)
     recorded = [{"name": r.name, "port": r.port} for r in replicas]
     # the profile first: a start that fails half way is still stopped and shown as this one
-    stack.write_state(run_dir, {**state, "profile": PROFILE, "gateways": recorded})
+    # (a default profile's addresses are not carried over)
+    kept = state if state.get("profile") == PROFILE else {}
+    stack.write_state(run_dir, {**kept, "profile": PROFILE, "gateways": recorded})
     say(f"PostgreSQL and {KAFKA_NODES} Kafka nodes")
     server, cluster = start_infrastructure(settings, timeout_s=timeout_s)
     urls = [gateway_proc.url(settings, r.port) for r in replicas]
