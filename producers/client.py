@@ -43,7 +43,18 @@ def _where(issue: dict) -> str:
     return f"{cell or '(file)'}" + (f" {pointer}" if pointer else "")
 
 
+def _seconds(retry_after: str | None) -> list[float]:
+    """Retry-After in seconds (the gateway sends seconds; a date or junk is no hint)."""
+    try:
+        return [max(0.0, float(retry_after))] if retry_after else []
+    except ValueError:
+        return []
+
+
 FAILOVER_STATUSES = frozenset({502, 503, 504})  # a proxy, an overloaded or a stopped replica
+# How long a call waits, in all, while every replica answers 503 with Retry-After (a broker or
+# database outage, or all busy): a PostgreSQL or broker restart fits, a dead site does not.
+UNAVAILABLE_WAIT_S = 60.0
 
 
 class GatewayClient:
@@ -51,14 +62,26 @@ class GatewayClient:
     commas. A call that reaches no replica (cannot connect, or the connection drops before
     an answer) or gets 502/503/504 is made again on the next one, and the one that answered
     is asked first from then on. Retrying is safe for every call: reads change nothing, and
-    a report posted again (same body, same submission id) gets the first receipt."""
+    a report posted again (same body, same submission id) gets the first receipt.
 
-    def __init__(self, base_url: str, token: str | None, *, timeout_s: float = 30.0) -> None:
+    When no replica gives an answer and at least one says 503 with Retry-After, the call
+    waits the hint and goes round again, for at most ``unavailable_wait_s`` in all; then
+    the last 503 is raised."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout_s: float = 30.0,
+        unavailable_wait_s: float = UNAVAILABLE_WAIT_S,
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
         if not self.urls:
             raise ValueError("no gateway URL (RESILIENCE_GATEWAY_URL is empty)")
         self._http = httpx.Client(headers=headers, timeout=timeout_s)
+        self.unavailable_wait_s = unavailable_wait_s
 
     def __enter__(self) -> GatewayClient:
         return self
@@ -70,7 +93,20 @@ class GatewayClient:
         self._http.close()
 
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        response, unreachable = None, []
+        deadline = time.monotonic() + self.unavailable_wait_s
+        while True:
+            response, hint = self._round(method, url, **kwargs)
+            remaining = deadline - time.monotonic()
+            if hint is None or remaining <= 0:
+                return self._answer(response)
+            time.sleep(min(hint, remaining))
+
+    def _round(
+        self, method: str, url: str, **kwargs: Any
+    ) -> tuple[httpx.Response | list[str], float | None]:
+        """One try of every replica: the answer (or why none came) and, when no replica
+        answered but some said 503 with Retry-After, the shortest hint in seconds."""
+        response, unreachable, hints = None, [], []
         for base in list(self.urls):
             try:
                 response = self._http.request(method, base + url, **kwargs)
@@ -80,9 +116,17 @@ class GatewayClient:
             self.urls.remove(base)
             self.urls.insert(0, base)  # it answered: ask it first next time
             if response.status_code not in FAILOVER_STATUSES:
-                break
+                return response, None
+            if response.status_code == 503:
+                hints.extend(_seconds(response.headers.get("Retry-After")))
         if response is None:
-            raise GatewayCallFailed(None, "; ".join(unreachable))
+            return unreachable, None
+        return response, (min(hints) if hints else None)
+
+    @staticmethod
+    def _answer(response: httpx.Response | list[str]) -> httpx.Response:
+        if isinstance(response, list):
+            raise GatewayCallFailed(None, "; ".join(response))
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
