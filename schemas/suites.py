@@ -13,7 +13,7 @@ from great_expectations.expectations.row_conditions import Column
 
 from schemas import reference
 from schemas.flatten import CAUSE_COLUMNS, TABLES
-from schemas.rules import JUMP_MAX_RELATIVE, JUMP_MIN_ABSOLUTE, RULES, SUITE_VERSION
+from schemas.rules import JUMP_MAX_RELATIVE, JUMP_MIN_ABSOLUTE, PRIOR_RULES, RULES, SUITE_VERSION
 
 
 def _meta(code: str) -> dict[str, str]:
@@ -157,3 +157,20 @@ def build_suites() -> dict[str, gx.ExpectationSuite]:
         )
         for table in TABLES
     }
+
+
+def build_prior_suites() -> dict[str, gx.ExpectationSuite]:
+    """Only the expectations of the rules that read priors (PRIOR_RULES), per table that has
+    any: what a batch's second pass re-runs once its earlier cycles' indicators are known."""
+    by_table = {
+        table: [e for e in items if e.meta["rule_code"] in PRIOR_RULES]
+        for table, items in expectations().items()
+    }
+    return {
+        table: gx.ExpectationSuite(
+            name=f"{suite_name(table)}.priors", expectations=by_table[table],
+            meta={"suite_version": SUITE_VERSION},
+        )
+        for table in TABLES
+        if by_table[table]
+    }  # fmt: skip

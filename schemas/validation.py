@@ -21,8 +21,8 @@ import pandas as pd
 
 from schemas.findings import Finding
 from schemas.flatten import TABLES, flatten
-from schemas.prepare import ROW_ID, prepare_batch, row_id
-from schemas.rules import RULES, SUITE_VERSION, Severity
+from schemas.prepare import ROW_ID, prepare_batch, prepare_indicator, row_id
+from schemas.rules import PRIOR_RULES, RULES, SUITE_VERSION, Severity
 from schemas.vocabulary import Status
 
 logger = logging.getLogger(__name__)
@@ -162,8 +162,8 @@ def _run_suites(frames: dict[str, pd.DataFrame], suites: dict) -> list[tuple[str
     source = context.data_sources.add_pandas("batch")
     failures = []
     for table in TABLES:
-        frame = frames[table]
-        if frame.empty:
+        frame = frames.get(table)
+        if table not in suites or frame is None or frame.empty:
             continue
         asset = source.add_dataframe_asset(table)
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
@@ -210,9 +210,10 @@ def validate_batch(
     so a verdict never depends on how events were batched. The rules that read priors
     (``PRIOR_RULES``) only warn: whether a report is rejected and which rows it loads never
     depend on its priors. So one pass judges the batch against the given priors, and a second
-    re-judges only the reports that have an earlier cycle of their country in the batch, with
-    the first pass's accepted indicators joining the priors: two GX runs, however many cycles
-    a back-fill holds (it was one run per cycle).
+    re-runs only those rules on the reports that have an earlier cycle of their country in
+    the batch, the first pass's accepted indicators joining the priors: one run of the suites
+    and one of the prior rules, however many cycles a back-fill holds (it was one full run
+    per cycle).
     """
     started = time.perf_counter()
     flat = [_flattened(n, r) for n, r in enumerate(reports)]
@@ -221,11 +222,23 @@ def validate_batch(
     if repeated:
         raise ValueError(f"submission_id occurs more than once in the batch: {repeated}")
     priors = list(prior_indicators or [])
-    submissions = _validate_round(flat, priors, submitted_at_overrides)
+    with _quiet_gx():  # GX's import logs ~200 INFO lines; the import is slow, off the clock
+        from schemas.suites import build_prior_suites, build_suites
+    frames = prepare_batch(flat, priors, submitted_at_overrides)
+    with _quiet_gx():
+        failures = _run_suites(frames, build_suites()) if flat else []
+    submissions = _judge_batch(flat, failures)
     later = _later_cycles(flat)
     if later:
+        # Pass two: the prior rules again for the later cycles, their country's earlier
+        # cycles in this batch now among the priors (they only warn: nothing else changes).
         priors += _accepted_indicators(submissions.values())
-        submissions.update(_validate_round(later, priors, submitted_at_overrides))
+        again = {t["report"][0]["submission_id"] for t in later}
+        frames = {"indicator": prepare_indicator(later, priors)}
+        with _quiet_gx():
+            failures = [f for f in failures if not _redone(f, again)]
+            failures += _run_suites(frames, build_prior_suites())
+        submissions = _judge_batch(flat, failures)
     submissions = {sid: submissions[sid] for sid in ids}
     all_findings = [f for s in submissions.values() for f in s.findings]
     duration = time.perf_counter() - started
@@ -252,19 +265,16 @@ def _accepted_indicators(judged: Iterable[SubmissionResult]) -> list[dict[str, A
     ]
 
 
-def _validate_round(
-    flat: list[dict[str, list[dict]]],
-    prior_indicators: list[dict],
-    submitted_at_overrides: Mapping[str, datetime | str] | None,
+def _redone(failure: tuple[str, str, str, str], submission_ids: set[str]) -> bool:
+    _, code, rid, _ = failure
+    return code in PRIOR_RULES and rid.split("#", 1)[0] in submission_ids
+
+
+def _judge_batch(
+    flat: list[dict[str, list[dict]]], failures: list[tuple[str, str, str, str]]
 ) -> dict[str, SubmissionResult]:
-    with _quiet_gx():  # GX's import logs ~200 INFO lines; the import is slow, off the clock
-        from schemas.suites import build_suites
-
+    """Every submission's findings, status and rows to load, from its failing rows."""
     ids = [f["report"][0]["submission_id"] for f in flat]
-    frames = prepare_batch(flat, prior_indicators, submitted_at_overrides)
-    with _quiet_gx():
-        failures = _run_suites(frames, build_suites()) if flat else []
-
     findings: dict[str, list[Finding]] = {s: [] for s in ids}
     bad_rows: dict[tuple[str, str], list[str]] = {}  # (table, row_id) -> BLOCKER/ERROR codes
     seen: set[tuple[str, str, str]] = set()
