@@ -294,29 +294,33 @@ def ensure_review_pool(url: str, home: Path, *, timeout_s: float = 60) -> None:
 
 
 def start_component(
-    settings: Settings, component: str, *, port: int | None = None, timeout_s: float = 120
+    settings: Settings,
+    component: str,
+    *,
+    port: int | None = None,
+    timeout_s: float = 120,
+    name: str | None = None,
 ) -> int:
     """Start ONE component (e.g. the triggerer after it died) with the environment ``up`` gives
     it, and wait until the health document says it is alive; returns its PID.
 
     A component that still runs is left alone (its PID is returned). ``port`` must be the
     running api-server's port, since the component reaches the execution API there.
+    ``name`` is the process's (default the component's; ``airflow-scheduler-2`` for the
+    second scheduler).
     """
     if component not in COMPONENTS:
         raise ValueError(f"unknown Airflow component {component!r}; one of {', '.join(COMPONENTS)}")
     port = port or api_port(settings)
     home = Path(settings.airflow_home).resolve()
     url = f"http://127.0.0.1:{port}"
+    name = name or process_name(component)
     pid = processes.start(
-        settings.run_dir,
-        process_name(component),
-        _airflow_argv(component),
-        env=airflow_env(settings, port),
-        cwd=home,
+        settings.run_dir, name, _airflow_argv(component), env=airflow_env(settings, port), cwd=home
     )
     processes.wait_healthy(
         settings.run_dir,
-        process_name(component),
+        name,
         lambda: component_healthy(component, health(url)),
         timeout_s=timeout_s,
         interval_s=1.0,

@@ -1,8 +1,9 @@
 """The production topology on one machine, ``resilience stack up --profile cluster``:
 PostgreSQL under the run directory (databases ``airflow`` and ``gateway``), three Kafka
 nodes (every topic on three replicas, min.insync.replicas=2), Airflow's metadata in
-PostgreSQL with two schedulers beside the dag-processor, triggerer and api-server, and two
-gateway replicas on neighbouring ports sharing one state.
+PostgreSQL with two schedulers beside the dag-processor, triggerer and api-server, two
+gateway replicas on neighbouring ports sharing one state, and the keeper that restarts an
+Airflow component or gateway replica that dies (resilience.stack.keeper).
 
 The constants and ``overrides`` here are what the cluster's components run with and the one
 source that docker/compose.yaml is checked against (tests/docker/test_compose_topology.py).
@@ -25,6 +26,7 @@ from resilience.stack import (
     airflow_stack,
     gateway_proc,
     kafka_cluster,
+    keeper,
     postgres,
     prereqs,
     processes,
@@ -200,6 +202,8 @@ def up(
             "postgres_port": server.port,
         },
     )
+    say("keeper (restarts an Airflow component or gateway replica that dies)")
+    keeper_pid = keeper.start(settings)
     say(f"stack up in {time.monotonic() - started:.0f}s")
     nodes = {n.name: processes.read_pid(run_dir, n.name) or 0 for n in cluster.nodes}
     return stack.StackInfo(
@@ -212,6 +216,7 @@ def up(
             "postgres": processes.read_pid(run_dir, "postgres") or 0,
             **airflow.pids,
             **gateway_pids,
+            keeper.NAME: keeper_pid,
         },
         profile=PROFILE,
         gateway_urls=tuple(urls),

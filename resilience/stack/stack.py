@@ -175,13 +175,16 @@ def down(settings: Settings, *, progress: Progress | None = None) -> dict[str, i
     profile is listed only if it ran. Airflow's components are stopped together where they
     can be: each waits seconds for its own children.
     """
-    from resilience.stack import cluster_profile, kafka_broker
+    from resilience.stack import cluster_profile, kafka_broker, keeper
 
     say = progress or (lambda message: log.info("%s", message))
     run_dir = Path(settings.run_dir)
     state = read_state(run_dir)
     cluster = state.get("profile") == cluster_profile.PROFILE
     stopped: dict[str, int | None] = {}
+    if cluster or processes.status(run_dir, keeper.NAME).running:
+        say("stopping the keeper")  # first: what it keeps is stopped on purpose from here on
+        stopped[keeper.NAME] = keeper.stop(run_dir)
     say("stopping gateway")
     gateways = gateway_proc.started_names(run_dir)
     if cluster:
@@ -250,6 +253,11 @@ def status(settings: Settings) -> list[ComponentStatus]:
         gw = gateway_proc.status(run_dir, replica.name)
         healthy = gw.running and gateway_proc.healthy(gateway_proc.url(settings, replica.port))
         rows.append(ComponentStatus(replica.name, gw.pid, healthy, gw.log_file))
+    if cluster:
+        from resilience.stack import keeper
+
+        kept = processes.status(run_dir, keeper.NAME)
+        rows.append(ComponentStatus(kept.name, kept.pid, kept.running, kept.log_file))
     return rows
 
 

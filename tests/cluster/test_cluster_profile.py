@@ -29,6 +29,7 @@ def _expected_components() -> set[str]:
         *(f"airflow-scheduler-{n}" for n in range(2, cluster_profile.AIRFLOW_SCHEDULERS + 1)),
         "gateway",
         *(f"gateway-{n}" for n in range(2, cluster_profile.GATEWAY_REPLICAS + 1)),
+        "keeper",
     }
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 CLUSTER = [
     "kafka-1", "kafka-2", "kafka-3", "postgres", "airflow-api-server", "airflow-scheduler",
-    "airflow-dag-processor", "airflow-triggerer", "gateway", "gateway-2",
+    "airflow-dag-processor", "airflow-triggerer", "gateway", "gateway-2", "keeper",
 ]  # fmt: skip
 
 
