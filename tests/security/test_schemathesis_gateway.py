@@ -16,12 +16,17 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi import schemas as _openapi_schemas  # noqa: F401
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+# ^ imported at collection on purpose: `from_dict` imports it lazily, and compiling it after
+# the schema fuzz's deep hypothesis-jsonschema recursion in the same process hit CPython
+# 3.11.7's "AST constructor recursion depth mismatch" (a SystemError, CPython gh-106905).
 
 pytestmark = pytest.mark.integration
 
