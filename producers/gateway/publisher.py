@@ -70,6 +70,11 @@ class Publisher:
                         acks="all",
                         enable_idempotence=True,
                         linger_ms=0,
+                        # Idempotence makes kafka-python send one batch per partition at a
+                        # time; at the default 16 kB a ~13 kB report filled a batch, so
+                        # concurrent posts went one round trip each. Posts that queue while
+                        # a batch is in flight now share the next one (no linger added).
+                        batch_size=1_048_576,
                         # JSON shrinks ~10x, so a report up to the body limit fits under the
                         # broker's default 1 MB message.max.bytes; consumers get the bytes as
                         # posted (kafka-python decompresses transparently).
